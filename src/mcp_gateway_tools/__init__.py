@@ -1,0 +1,70 @@
+"""LangChain/LangGraph and LlamaIndex tools for an authenticating MCP gateway.
+
+The core (this package) is framework-neutral: :class:`Gateway` resolves whose token a
+call carries, keeps one open session per identity, and turns every gateway answer into
+a :class:`ToolResult` or a typed error, :class:`AuthorizationRequired` above all.
+Adapters live in ``mcp_gateway_tools.langchain`` and ``mcp_gateway_tools.llamaindex``.
+"""
+
+from ._content import (
+    AudioBlock,
+    ContentBlock,
+    ImageBlock,
+    ResourceBlock,
+    ResourceLinkBlock,
+    TextBlock,
+    ToolInfo,
+    ToolResult,
+)
+from ._errors import (
+    AccessDenied,
+    AuthorizationRequired,
+    CallOutcomeUnknown,
+    ConfigurationError,
+    GatewayError,
+    GatewayTimeout,
+    GatewayUnavailable,
+    InvalidAuthorizationUrl,
+    InvalidToken,
+    MissingUserToken,
+    ProtocolError,
+    RateLimited,
+    ToolCallError,
+    UnknownServer,
+)
+from ._gateway import Gateway
+from ._sync import run_sync
+from ._tokens import Credential, bound_user_token, user_token
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AccessDenied",
+    "AudioBlock",
+    "AuthorizationRequired",
+    "CallOutcomeUnknown",
+    "ConfigurationError",
+    "ContentBlock",
+    "Credential",
+    "Gateway",
+    "GatewayError",
+    "GatewayTimeout",
+    "GatewayUnavailable",
+    "ImageBlock",
+    "InvalidAuthorizationUrl",
+    "InvalidToken",
+    "MissingUserToken",
+    "ProtocolError",
+    "RateLimited",
+    "ResourceBlock",
+    "ResourceLinkBlock",
+    "TextBlock",
+    "ToolCallError",
+    "ToolInfo",
+    "ToolResult",
+    "UnknownServer",
+    "__version__",
+    "bound_user_token",
+    "run_sync",
+    "user_token",
+]

@@ -1,0 +1,448 @@
+"""The Gateway: where servers live, whose token a call carries, and the call itself.
+
+One Gateway serves every user. Each call resolves its token (``_tokens``), takes the
+open session for that identity from the pool of the running event loop
+(``_sessions``), runs, and comes back as a :class:`ToolResult` or a typed error
+(``_classify``). A session lost under a call is replaced once when that is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextvars
+import logging
+import re
+import ssl
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+
+import httpx2
+import mcp_types
+from fastmcp import Client
+from fastmcp.client.elicitation import ElicitResult
+from fastmcp.client.transports import StreamableHttpTransport
+from pydantic import SecretStr
+
+from . import _auth
+from ._classify import Phase, classify
+from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
+from ._discovery import ToolCache
+from ._errors import AuthorizationRequired, ConfigurationError
+from ._sessions import PooledSession, SessionPool
+from ._sync import background_loop, run_sync
+from ._tokens import Credential, resolve_credential
+from ._transport import ErrorPreservingTransport, shared_ssl_context
+
+if TYPE_CHECKING:
+    from mcp.shared._httpx_utils import McpHttpClientFactory
+
+__all__ = ["Gateway"]
+
+logger = logging.getLogger("mcp_gateway_tools")
+T = TypeVar("T")
+
+ProtocolMode = Literal["auto", "legacy"]
+
+_SERVER_URL = re.compile(r"^(?P<base>https?://.+?)/mcp/(?P<name>[^/]+)/server/?$")
+_SERVER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
+
+# Where URL elicitations met during one call are collected (see _url_elicitation).
+_url_sink: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "mcp_gateway_tools_url_sink", default=None
+)
+
+_live: weakref.WeakSet[Gateway] = weakref.WeakSet()
+
+
+@dataclass
+class _LoopState:
+    """What a Gateway holds on one event loop: the sessions and the connection pool."""
+
+    pool: SessionPool
+    http: httpx2.AsyncHTTPTransport
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()
+        await self.http.aclose()
+
+
+class Gateway:
+    """An MCP gateway, reached at ``{url}/mcp/{server}/server``.
+
+    Args:
+        url: the gateway's base URL, or a full server URL as copied from its UI
+            (``https://gw.example.com/mcp/mail/server``), which also sets
+            :attr:`default_server`.
+        token: a static service (virtual account) token for scenario A; None when every
+            call carries the end user's token.
+        connect_timeout: seconds to connect and initialize a session.
+        call_timeout: seconds a tool call may take (per call overridable).
+        max_sessions: open sessions kept per event loop (least recently used idle
+            sessions are closed beyond it).
+        idle_timeout: seconds after which an unused session is closed.
+        tools_cache_ttl: seconds a tool listing is reused per identity (0 disables).
+        protocol_mode: ``"auto"`` (probe the modern protocol, fall back) or
+            ``"legacy"`` (initialize handshake only: one round trip less per connect).
+        verify: TLS verification (True, False, a CA bundle path or an SSLContext).
+
+    Use ``async with Gateway(...) as gw`` or call :meth:`aclose`; without either, what
+    it opened is closed at interpreter exit, so notebooks need no ceremony.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | SecretStr | None = None,
+        connect_timeout: float = 10.0,
+        call_timeout: float = 60.0,
+        max_sessions: int = 256,
+        idle_timeout: float = 300.0,
+        tools_cache_ttl: float = 300.0,
+        protocol_mode: ProtocolMode = "auto",
+        verify: ssl.SSLContext | bool | str = True,
+    ) -> None:
+        self.base_url, self.default_server = _parse_url(url)
+        if protocol_mode not in ("auto", "legacy"):
+            raise ConfigurationError("protocol_mode must be 'auto' or 'legacy'")
+        if max_sessions < 1 or connect_timeout <= 0 or call_timeout <= 0:
+            raise ConfigurationError("max_sessions and the timeouts must be positive")
+        self._static: SecretStr | None = None
+        if token is not None:
+            self._static = Credential.of(token, "service").secret
+        self.connect_timeout = connect_timeout
+        self.call_timeout = call_timeout
+        self.max_sessions = max_sessions
+        self.idle_timeout = idle_timeout
+        self.protocol_mode: ProtocolMode = protocol_mode
+        self._ssl = (
+            shared_ssl_context() if verify is True else httpx2.create_ssl_context(verify=verify)
+        )
+        self._tools = ToolCache(tools_cache_ttl)
+        self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
+        self._awaiting_consent: set[tuple[str, str]] = set()
+        self._closed = False
+        _live.add(self)
+
+    def __repr__(self) -> str:
+        token = "service token" if self._static is not None else "per-user tokens"
+        return f"Gateway({self.base_url!r}, {token})"
+
+    # -- addressing -------------------------------------------------------------------
+
+    @property
+    def has_service_token(self) -> bool:
+        return self._static is not None
+
+    def endpoint(self, server: str | None = None) -> str:
+        """The streamable-HTTP URL of ``server`` (a name, or a full server URL)."""
+        return f"{self.base_url}/mcp/{self.server_name(server)}/server"
+
+    def server_name(self, server: str | None = None) -> str:
+        """Normalise ``server`` to a validated server name."""
+        if server is None:
+            if self.default_server is None:
+                raise ConfigurationError("Name a server: this Gateway was given a base URL.")
+            return self.default_server
+        match = _SERVER_URL.match(server.strip())
+        if match is not None:
+            if match["base"].rstrip("/") != self.base_url:
+                raise ConfigurationError(f"{server!r} is not on this gateway ({self.base_url}).")
+            server = match["name"]
+        if not _SERVER_NAME.match(server):
+            raise ConfigurationError(f"{server!r} is not a valid gateway server name.")
+        return server
+
+    def credential(self, token: str | SecretStr | None = None) -> Credential:
+        """The identity a call made now would carry (explicit > bound > service)."""
+        return resolve_credential(token, self._static)
+
+    # -- the two operations -----------------------------------------------------------
+
+    async def list_tools(
+        self,
+        server: str | None = None,
+        *,
+        token: str | SecretStr | None = None,
+        refresh: bool = False,
+    ) -> list[ToolInfo]:
+        """The tools of ``server`` as the resolved token sees them (cached per identity)."""
+        name = self.server_name(server)
+        credential = self.credential(token)
+        key = (self.endpoint(name), credential.fingerprint)
+        cached = None if refresh else self._tools.get(key)
+        if cached is not None:
+            return list(cached)
+
+        async def op(entry: PooledSession) -> tuple[ToolInfo, ...]:
+            assert entry.client is not None
+            tools = tuple(to_tool_info(name, t) for t in await entry.client.list_tools())
+            entry.tools_listed = True
+            return tools
+
+        tools = await self._run(name, credential, op, idempotent=True)
+        self._tools.put(key, tools)
+        return list(tools)
+
+    async def call_tool(
+        self,
+        server: str | None,
+        tool: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        token: str | SecretStr | None = None,
+        timeout: float | None = None,
+    ) -> ToolResult:
+        """Call ``tool`` on ``server`` with the resolved token.
+
+        Returns the tool's result (``is_error`` set when the tool reported failure);
+        raises :class:`AuthorizationRequired` when the user must consent first, and
+        another :class:`GatewayError` for every other failure.
+        """
+        name = self.server_name(server)
+        credential = self.credential(token)
+        args = dict(arguments or {})
+
+        async def op(entry: PooledSession) -> ToolResult:
+            assert entry.client is not None
+            sink: list[Any] = []
+            reset = _url_sink.set(sink)
+            try:
+                raw = await entry.client.call_tool_mcp(
+                    tool, args, timeout=timeout or self.call_timeout
+                )
+            finally:
+                _url_sink.reset(reset)
+            sink.extend(entry.pending_urls)
+            entry.pending_urls.clear()
+            if sink:
+                raise _auth.from_elicitations(
+                    [e.model_dump(by_alias=True) for e in sink],
+                    server=name,
+                    service_token=credential.is_service,
+                )
+            return to_tool_result(raw)
+
+        return await self._run(name, credential, op, idempotent=False)
+
+    def list_tools_sync(
+        self, server: str | None = None, *, token: str | SecretStr | None = None
+    ) -> list[ToolInfo]:
+        """:meth:`list_tools` for sync code (scripts, threads, notebook cells)."""
+        return run_sync(self.list_tools(server, token=token))
+
+    def call_tool_sync(
+        self,
+        server: str | None,
+        tool: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        token: str | SecretStr | None = None,
+        timeout: float | None = None,
+    ) -> ToolResult:
+        """:meth:`call_tool` for sync code (scripts, threads, notebook cells)."""
+        return run_sync(self.call_tool(server, tool, arguments, token=token, timeout=timeout))
+
+    # -- machinery ----------------------------------------------------------------------
+
+    async def _run(
+        self,
+        server: str,
+        credential: Credential,
+        op: Callable[[PooledSession], Awaitable[T]],
+        *,
+        idempotent: bool,
+    ) -> T:
+        """Run ``op`` on the identity's session; replace a lost session once when safe."""
+        pool = self._state().pool
+        endpoint = self.endpoint(server)
+        for attempt in (1, 2):
+            phase: Phase = "connect"
+            try:
+                async with pool.session(endpoint, server, credential) as entry:
+                    phase = "call"
+                    try:
+                        result = await op(entry)
+                    except Exception as exc:
+                        failure = classify(
+                            exc, server=server, service_token=credential.is_service, phase=phase
+                        )
+                        if failure.session_lost:
+                            pool.discard(entry)
+                        raise failure.error from exc
+            except AuthorizationRequired as exc:
+                self._awaiting_consent.add((endpoint, credential.fingerprint))
+                logger.info(
+                    "authorization required server=%s links=%s",
+                    server,
+                    sorted(exc.authorization_urls),
+                )
+                raise
+            except Exception as exc:
+                failure = classify(
+                    exc, server=server, service_token=credential.is_service, phase=phase
+                )
+                retry = (
+                    failure.session_lost and (failure.retry_safe or idempotent) and phase == "call"
+                )
+                if attempt == 1 and retry:
+                    logger.debug(
+                        "session lost server=%s identity=%s; reconnecting",
+                        server,
+                        credential.fingerprint,
+                    )
+                    continue
+                logger.debug("call failed server=%s error=%s", server, type(failure.error).__name__)
+                raise failure.error from exc
+            self._after_success(endpoint, credential)
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _after_success(self, endpoint: str, credential: Credential) -> None:
+        key = (endpoint, credential.fingerprint)
+        if key in self._awaiting_consent:
+            # Consent was given: what this user may list has changed.
+            self._awaiting_consent.discard(key)
+            self._tools.invalidate(key)
+
+    def _state(self) -> _LoopState:
+        if self._closed:
+            raise ConfigurationError("This Gateway is closed.")
+        loop = asyncio.get_running_loop()
+        state = self._states.get(loop)
+        if state is None:
+            for stale in [lp for lp in self._states if lp.is_closed()]:
+                del self._states[stale]
+            http = httpx2.AsyncHTTPTransport(
+                verify=self._ssl,
+                limits=httpx2.Limits(max_connections=None, max_keepalive_connections=64),
+            )
+            pool = SessionPool(
+                self._new_client, max_sessions=self.max_sessions, idle_timeout=self.idle_timeout
+            )
+            state = self._states[loop] = _LoopState(pool, http)
+        return state
+
+    def _new_client(
+        self, endpoint: str, credential: Credential, entry: PooledSession
+    ) -> Client[Any]:
+        shared = self._state().http
+        timeout = httpx2.Timeout(self.connect_timeout, read=max(300.0, self.call_timeout + 5))
+
+        def http_client(**kwargs: Any) -> httpx2.AsyncClient:
+            kwargs.pop("auth", None)  # the gateway owns OAuth: never let the client start it
+            kwargs.pop("timeout", None)
+            return httpx2.AsyncClient(
+                **kwargs, timeout=timeout, transport=ErrorPreservingTransport(shared)
+            )
+
+        async def on_elicitation(
+            message: str, response_type: Any, params: Any, context: Any
+        ) -> Any:
+            if getattr(params, "mode", None) == "url":
+                sink = _url_sink.get()
+                (sink if sink is not None else entry.pending_urls).append(params)
+                return ElicitResult(action="cancel")
+            return ElicitResult(action="decline")  # form input has no one to answer it here
+
+        async def on_message(message: Any) -> None:
+            if isinstance(message, mcp_types.ToolListChangedNotification):
+                self._tools.invalidate((endpoint, credential.fingerprint))
+
+        transport = StreamableHttpTransport(
+            endpoint,
+            headers={"Authorization": credential.authorization()},
+            httpx_client_factory=cast("McpHttpClientFactory", http_client),
+        )
+        return Client(
+            transport,
+            timeout=self.call_timeout,
+            init_timeout=self.connect_timeout,
+            mode=self.protocol_mode,
+            elicitation_handler=on_elicitation,
+            message_handler=on_message,
+            client_info=mcp_types.Implementation(name="mcp-gateway-tools", version="0.1.0"),
+        )
+
+    def open_sessions(self) -> int:
+        """Sessions open on the running loop (diagnostics, tests, benchmarks)."""
+        state = self._states.get(asyncio.get_running_loop())
+        return len(state.pool) if state else 0
+
+    def sessions_opened(self) -> int:
+        """Sessions opened on the running loop since it started being used."""
+        state = self._states.get(asyncio.get_running_loop())
+        return state.pool.opened if state else 0
+
+    def invalidate_tools(self, server: str | None = None) -> None:
+        """Forget cached tool listings (of one server, or all)."""
+        if server is None:
+            self._tools.clear()
+        else:
+            self._tools.invalidate_endpoint(self.endpoint(server))
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Gateway:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every session this Gateway opened, on every loop it used."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        states, self._states = self._states, {}
+        for loop, state in states.items():
+            if loop is current:
+                await state.aclose()
+            elif loop.is_running():
+                done = asyncio.run_coroutine_threadsafe(state.aclose(), loop)
+                if current is not None:
+                    await asyncio.wrap_future(done)
+                else:
+                    done.result(timeout=10)
+        _live.discard(self)
+
+    def close(self) -> None:
+        """Sync :meth:`aclose`, for scripts and notebooks."""
+        if background_loop.is_current():
+            raise RuntimeError("use 'await gateway.aclose()' inside the gateway's loop")
+        run_sync(self.aclose())
+
+
+def _parse_url(url: str) -> tuple[str, str | None]:
+    url = url.strip()
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigurationError(f"Gateway URL must be an absolute http(s) URL, got {url!r}.")
+    match = _SERVER_URL.match(url)
+    if match is not None:
+        return match["base"].rstrip("/"), match["name"]
+    return url.rstrip("/"), None
+
+
+@atexit.register
+def _close_all_at_exit() -> None:
+    """Close what notebooks and scripts left open, quietly, before the interpreter goes."""
+    for gateway in list(_live):
+        try:
+            if not background_loop.is_current():
+                run_sync(gateway.aclose())
+        except Exception:  # noqa: S112 - best effort at exit
+            continue
+    background_loop.stop()
