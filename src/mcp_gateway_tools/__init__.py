@@ -24,6 +24,7 @@ from ._errors import (
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
+    InvalidArguments,
     InvalidAuthorizationUrl,
     InvalidToken,
     MissingUserToken,
@@ -35,6 +36,7 @@ from ._errors import (
 from ._gateway import Gateway
 from ._sync import run_sync
 from ._tokens import Credential, bound_user_token, user_token
+from ._toolset import ToolFilter, ToolSpec
 
 __version__ = "0.1.0.dev0"
 
@@ -51,6 +53,7 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "ImageBlock",
+    "InvalidArguments",
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "MissingUserToken",
@@ -60,8 +63,10 @@ __all__ = [
     "ResourceLinkBlock",
     "TextBlock",
     "ToolCallError",
+    "ToolFilter",
     "ToolInfo",
     "ToolResult",
+    "ToolSpec",
     "UnknownServer",
     "__version__",
     "bound_user_token",

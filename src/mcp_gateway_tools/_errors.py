@@ -15,6 +15,7 @@ error observations, and :class:`AuthorizationRequired` as the consent observatio
     │   └── GatewayTimeout          no answer within the configured time
     ├── CallOutcomeUnknown          the session died after the call may have reached the server
     ├── ToolCallError               the server refused the call (unknown tool, bad arguments)
+    │   └── InvalidArguments        arguments failed the tool's input schema, before sending
     └── ProtocolError               an answer we cannot read (malformed body, bad link)
         └── InvalidAuthorizationUrl a consent link that is not an absolute http(s) URL
 
@@ -36,6 +37,7 @@ __all__ = [
     "GatewayError",
     "GatewayTimeout",
     "GatewayUnavailable",
+    "InvalidArguments",
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "MissingUserToken",
@@ -180,6 +182,16 @@ class ToolCallError(GatewayError):
     def __init__(self, message: str, *, code: int, server: str | None = None):
         super().__init__(message, server=server)
         self.code = code
+
+
+class InvalidArguments(ToolCallError):
+    """The arguments do not match the tool's input schema; nothing was sent.
+
+    The message lists each problem with its location, so a model can correct the call.
+    """
+
+    def __init__(self, message: str, *, server: str | None = None):
+        super().__init__(message, code=-32602, server=server)
 
 
 class ProtocolError(GatewayError):

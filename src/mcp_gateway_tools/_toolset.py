@@ -1,0 +1,239 @@
+"""Framework-neutral tool specs: what both adapters build their tools from.
+
+Loading lists each server for the identity at hand and yields one :class:`ToolSpec` per
+tool, with a unique, provider-safe name (the MCP name is what reaches the server). A
+server that needs consent before it can even be listed yields one ``authorize_<server>``
+placeholder instead, and a server that fails otherwise is skipped with a warning:
+one failing server never hides the others' tools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
+
+import jsonschema
+from jsonschema.exceptions import SchemaError
+
+from ._content import ToolInfo
+from ._errors import AuthorizationRequired, GatewayError, InvalidArguments, MissingUserToken
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from ._gateway import Gateway
+
+__all__ = [
+    "AuthorizationOnLoad",
+    "ToolFilter",
+    "ToolSpec",
+    "check_authorization",
+    "load_tool_specs",
+    "unique_names",
+    "validate_arguments",
+]
+
+logger = logging.getLogger("mcp_gateway_tools.toolset")
+
+ToolFilter = Sequence[str] | Mapping[str, Sequence[str]] | Callable[[ToolInfo], bool]
+"""Names to allow; ``{"allow": [...], "block": [...]}``; or a predicate on ToolInfo.
+Names match the MCP tool name or ``"server/name"``."""
+
+AuthorizationOnLoad = Literal["placeholder", "raise"]
+
+MAX_NAME = 64  # the strictest common provider limit (OpenAI, Anthropic)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool to expose: a gateway tool, or an ``authorize_<server>`` placeholder."""
+
+    server: str
+    mcp_name: str
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+    info: ToolInfo | None = None
+    authorization: AuthorizationRequired | None = None
+
+    @property
+    def is_placeholder(self) -> bool:
+        return self.info is None
+
+
+def _safe(name: str) -> str:
+    return _UNSAFE.sub("_", name).strip("_") or "tool"
+
+
+def _fit(name: str) -> str:
+    """Shorten to MAX_NAME keeping a stable hash of the whole, so shortened names stay unique."""
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_NAME - 9]}_{digest}"
+
+
+def unique_names(pairs: Sequence[tuple[str, str]], prefix: str | None = None) -> list[str]:
+    """Provider-safe unique names for (server, tool) pairs, independent of list order.
+
+    A name shared by several servers is qualified as ``<server>_<tool>`` for every
+    server that has it (not just the later ones), so adding a server never renames
+    the tools of another arbitrarily; remaining clashes get a numeric suffix.
+    """
+    base = [_safe(tool) for _, tool in pairs]
+    counts = Counter(base)
+    names = [
+        _safe(f"{server}_{tool}") if counts[b] > 1 else b
+        for (server, tool), b in zip(pairs, base, strict=True)
+    ]
+    if prefix:
+        names = [f"{_safe(prefix)}_{n}" for n in names]
+    names = [_fit(n) for n in names]
+    seen: Counter[str] = Counter()
+    result = []
+    for name in names:
+        seen[name] += 1
+        result.append(name if seen[name] == 1 else _fit(f"{name}_{seen[name]}"))
+    return result
+
+
+def _allowed(info: ToolInfo, tool_filter: ToolFilter | None) -> bool:
+    if tool_filter is None:
+        return True
+    keys = {info.name, f"{info.server}/{info.name}"}
+    if callable(tool_filter):
+        return bool(tool_filter(info))
+    if isinstance(tool_filter, Mapping):
+        allow, block = tool_filter.get("allow"), tool_filter.get("block") or ()
+        if allow is not None and not keys & set(allow):
+            return False
+        return not keys & set(block)
+    return bool(keys & set(tool_filter))
+
+
+def _placeholder(server: str, exc: AuthorizationRequired) -> ToolSpec:
+    display = ", ".join(dict.fromkeys(exc.server_names.values())) or server
+    return ToolSpec(
+        server=server,
+        mcp_name="",
+        name=f"authorize_{_safe(server)}",
+        description=(
+            f"The tools of {display} need the user's authorization before they can be used. "
+            "Call this tool to get the authorization link to show the user; once they have "
+            "authorized, the tools become available."
+        ),
+        input_schema=dict(_EMPTY_SCHEMA),
+        authorization=exc,
+    )
+
+
+async def load_tool_specs(
+    gateway: Gateway,
+    servers: Sequence[str],
+    *,
+    tool_filter: ToolFilter | None = None,
+    name_prefix: str | None = None,
+    token: str | SecretStr | None = None,
+    on_authorization_required: AuthorizationOnLoad = "placeholder",
+) -> list[ToolSpec]:
+    """List every server concurrently and build the specs, in server order."""
+    names = [gateway.server_name(s) for s in servers]
+    outcomes = await asyncio.gather(
+        *(gateway.list_tools(s, token=token) for s in names), return_exceptions=True
+    )
+    listed: list[ToolInfo] = []
+    placeholders: list[ToolSpec] = []
+    failures: list[GatewayError] = []
+    for server, outcome in zip(names, outcomes, strict=True):
+        if (
+            isinstance(outcome, AuthorizationRequired)
+            and on_authorization_required == "placeholder"
+        ):
+            placeholders.append(_placeholder(server, outcome))
+        elif isinstance(outcome, MissingUserToken | AuthorizationRequired):
+            raise outcome
+        elif isinstance(outcome, GatewayError):
+            logger.warning("skipping server=%s: %s", server, outcome)
+            failures.append(outcome)
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            listed.extend(t for t in outcome if _allowed(t, tool_filter))
+    if failures and not listed and not placeholders:
+        raise failures[0]
+    unique = unique_names([(t.server, t.name) for t in listed], name_prefix)
+    specs = [
+        ToolSpec(
+            server=t.server,
+            mcp_name=t.name,
+            name=name,
+            description=t.description or t.title or t.name,
+            input_schema=t.input_schema or dict(_EMPTY_SCHEMA),
+            info=t,
+        )
+        for t, name in zip(listed, unique, strict=True)
+    ]
+    return specs + placeholders
+
+
+async def check_authorization(
+    gateway: Gateway, server: str, *, token: str | SecretStr | None = None
+) -> AuthorizationRequired | None:
+    """What an ``authorize_<server>`` placeholder does: None once the user has consented."""
+    try:
+        await gateway.list_tools(server, token=token, refresh=True)
+    except AuthorizationRequired as exc:
+        return exc
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _validator(schema_json: str) -> jsonschema.protocols.Validator | None:
+    import json
+
+    schema = json.loads(schema_json)
+    try:
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+    except SchemaError:
+        return None  # a schema we cannot read: leave validation to the server
+    return cls(schema)
+
+
+def validate_arguments(spec: ToolSpec, arguments: Mapping[str, Any]) -> None:
+    """Check ``arguments`` against the tool's input schema before anything is sent.
+
+    Raises InvalidArguments listing each problem and where it is, so a model can fix
+    its call; a schema that is itself invalid is not enforced here.
+    """
+    import json
+
+    try:
+        key = json.dumps(spec.input_schema, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return
+    validator = _validator(key)
+    if validator is None:
+        return
+    try:
+        errors = sorted(validator.iter_errors(dict(arguments)), key=lambda e: list(e.path))
+    except (jsonschema.exceptions.ValidationError, RecursionError, ValueError, TypeError):
+        return
+    if not errors:
+        return
+    problems = []
+    for error in errors[:10]:
+        where = "/".join(str(p) for p in error.path)
+        problems.append(f"at '{where}': {error.message}" if where else error.message)
+    raise InvalidArguments(
+        f"Invalid arguments for tool {spec.name!r}: " + "; ".join(problems), server=spec.server
+    )
