@@ -1,0 +1,310 @@
+"""The gateway's front door: routing, inbound auth, access control, consent 401s.
+
+Every request to ``/mcp/<server>/server`` passes these checks *before* fastmcp sees
+it, because the answers a gateway owes its clients are plain HTTP (401 with a consent
+body, 403, 404, 405, 413, 502, 504) rather than JSON-RPC results. Responses from the
+proxy are buffered (the proxy runs in JSON-response mode) so that a backend failure
+recorded during the call can still turn into a 502/504. Anything unexpected becomes
+a 500 JSON body without a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+
+from ._auth import Authenticator, AuthError, Principal
+from ._consent import ConsentManager
+from ._servers import STATE_KEY, RequestState
+
+__all__ = ["GatewayApp", "Target", "error_body"]
+
+log = logging.getLogger("mcp_gateway_tools.devgateway")
+_MCP_PATH = re.compile(r"^/mcp/([^/]+)/server/?$")
+
+
+def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"type": kind, "message": message}, "message": message, **extra}
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A routable gateway server: a real one or a virtual one."""
+
+    name: str
+    display_name: str
+    app: Starlette
+    users: tuple[str, ...]
+    accounts: tuple[str, ...]
+    timeout: float
+    oauth: bool = False
+    tool_servers: dict[str, str] | None = None  # virtual: tool name -> backend name
+
+    def allows(self, principal: Principal) -> bool:
+        if principal.kind == "account":
+            return "*" in self.accounts or principal.name in self.accounts
+        allowed = self.users
+        return "*" in allowed or principal.name in allowed or principal.identity in allowed
+
+
+class GatewayApp:
+    """ASGI app of the gateway. Static outbound headers come from ``static_headers``."""
+
+    def __init__(
+        self,
+        *,
+        targets: dict[str, Target],
+        static_headers: dict[str, dict[str, str]],
+        display_names: dict[str, str],
+        authenticator: Authenticator,
+        consent: ConsentManager,
+        extra_routes: list[Route],
+        max_body_bytes: int,
+    ) -> None:
+        self.targets = targets
+        self.static_headers = static_headers
+        self.display_names = display_names
+        self.auth = authenticator
+        self.consent = consent
+        self.max_body = max_body_bytes
+        routes = [*consent.routes(), *extra_routes, Route("/healthz", self._health)]
+        self.router = Starlette(
+            routes=routes,
+            exception_handlers={404: self._not_found, 405: self._bad_method},
+        )
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def lifespan(self) -> Any:
+        async with AsyncExitStack() as stack:
+            for target in self.targets.values():
+                await stack.enter_async_context(target.app.router.lifespan_context(target.app))
+            yield
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        try:
+            match = _MCP_PATH.match(scope["path"])
+            if match:
+                await self._mcp(match.group(1), scope, receive, send)
+            elif scope["path"].startswith("/mcp/"):
+                await _json(404, error_body("NotFoundError", "Not an MCP endpoint."))(
+                    scope, receive, send
+                )
+            else:
+                await self.router(scope, receive, send)
+        except Exception:
+            log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+            body = error_body("InternalError", "The dev gateway failed; see its log.")
+            await _json(500, body)(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        message = await receive()
+        assert message["type"] == "lifespan.startup"
+        async with self.lifespan():
+            await send({"type": "lifespan.startup.complete"})
+            message = await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def _health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "servers": sorted(self.targets)})
+
+    async def _not_found(self, request: Request, exc: Exception) -> Response:
+        return _json(404, error_body("NotFoundError", "No such route."))
+
+    async def _bad_method(self, request: Request, exc: Exception) -> Response:
+        return _json(405, error_body("MethodNotAllowedError", "Method not allowed."))
+
+    # -- the MCP route -----------------------------------------------------------------
+
+    async def _mcp(self, name: str, scope: Scope, receive: Receive, send: Send) -> None:
+        response, body = await self._admit(name, scope, receive)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        state = scope[STATE_KEY]
+        target = self.targets[name]
+        if scope["method"] != "POST":
+            await target.app(scope, receive, send)
+            return
+        sent: list[Message] = []
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            sent.append(message)
+
+        try:
+            async with asyncio.timeout(target.timeout + 1.0):
+                await target.app(scope, replay, capture)
+        except TimeoutError:
+            state.fail(name, "timeout")
+        if state.failure is not None:
+            await self._backend_failure(state)(scope, receive, send)
+            return
+        for message in sent:
+            await send(message)
+
+    def _backend_failure(self, state: RequestState) -> Response:
+        server = state.failed_server or "?"
+        if state.failure == "timeout":
+            msg = f"Downstream MCP server {server!r} did not answer in time."
+            return _json(504, error_body("GatewayTimeoutError", msg, server=server))
+        if state.failure == "down":
+            msg = f"Downstream MCP server {server!r} is unreachable."
+        else:
+            msg = f"Downstream MCP server {server!r} answered with {state.failure}."
+        return _json(502, error_body("BadGatewayError", msg, server=server))
+
+    async def _admit(
+        self, name: str, scope: Scope, receive: Receive
+    ) -> tuple[Response | None, bytes]:
+        """All checks before proxying; returns an error response or the request body."""
+        target = self.targets.get(name)
+        if target is None:
+            return _json(404, error_body("NotFoundError", f"No MCP server named {name!r}.")), b""
+        method = scope["method"]
+        if method not in ("POST", "GET", "DELETE"):
+            msg = f"{method} is not allowed on an MCP endpoint; use POST."
+            allow = {"Allow": "POST, GET, DELETE"}
+            return _json(405, error_body("MethodNotAllowedError", msg), allow), b""
+        headers = Headers(scope=scope)
+        try:
+            principal = await self.auth.authenticate(headers.get("authorization"))
+        except AuthError as exc:
+            www = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            return _json(401, error_body(exc.kind, exc.message), www), b""
+        if not target.allows(principal):
+            msg = f"{principal.kind} {principal.name!r} may not use server {name!r}."
+            return _json(403, error_body("PermissionDeniedError", msg)), b""
+        body = b""
+        message: dict[str, Any] | None = None
+        if method == "POST":
+            body_or_error = await self._read_body(headers, receive)
+            if isinstance(body_or_error, Response):
+                return body_or_error, b""
+            body = body_or_error
+            parsed = _parse_jsonrpc(body)
+            if isinstance(parsed, Response):
+                return parsed, b""
+            message = parsed
+        needed = self._servers_needed(target, message)
+        outbound: dict[str, dict[str, str]] = {}
+        for server in self._backends_of(target):
+            outbound[server] = dict(self.static_headers.get(server, {}))
+        for server in sorted(set(self.consent.targets) & set(outbound)):
+            if principal.kind == "account":
+                if server in needed:
+                    return self._service_oauth_denied(server), b""
+                continue
+            grant = await self.consent.grant_for(principal, server)
+            if grant is not None:
+                outbound[server]["Authorization"] = f"Bearer {grant.access_token}"
+            elif server in needed:
+                return self._auth_required(principal, server), b""
+        scope[STATE_KEY] = RequestState(principal=principal, outbound=outbound)
+        return None, body
+
+    def _backends_of(self, target: Target) -> list[str]:
+        if target.tool_servers is None:
+            return [target.name]
+        return sorted(set(target.tool_servers.values()))
+
+    def _servers_needed(self, target: Target, message: dict[str, Any] | None) -> set[str]:
+        """Servers whose per-user grant this request cannot do without."""
+        if target.tool_servers is None:
+            return {target.name}
+        if message is not None and message.get("method") == "tools/call":
+            params = message.get("params")
+            tool = params.get("name") if isinstance(params, dict) else None
+            if isinstance(tool, str) and tool in target.tool_servers:
+                return {target.tool_servers[tool]}
+        return set()
+
+    def _service_oauth_denied(self, server: str) -> Response:
+        msg = (
+            f"Server {server!r} uses per-user OAuth; virtual account (service) tokens cannot "
+            "hold per-user OAuth grants. Call it with a user's token."
+        )
+        return _json(403, error_body("PermissionDeniedError", msg, server=server))
+
+    def _auth_required(self, principal: Principal, server: str) -> Response:
+        display = self.display_names.get(server, server)
+        link = self.consent.authorization_url(principal, server)
+        body = {
+            "error": {
+                "type": "McpAuthRequiredError",
+                "message": f"User authorization required for MCP server {server!r}.",
+            },
+            "message": f"Authorize {display} to continue: open the link, approve, then retry.",
+            "authorization_urls": {server: link},
+            "server_names": {server: display},
+        }
+        log.info("authorization required for %s on %s", principal.label, server)
+        return _json(401, body)
+
+    async def _read_body(self, headers: Headers, receive: Receive) -> bytes | Response:
+        too_big = _json(
+            413,
+            error_body("PayloadTooLargeError", f"Request body exceeds {self.max_body} bytes."),
+        )
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return too_big
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return too_big
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+def _rpc_error(code: int, message: str) -> Response:
+    body = {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=400)
+
+
+def _parse_jsonrpc(body: bytes) -> dict[str, Any] | Response:
+    try:
+        message = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _rpc_error(-32700, "Parse error: the body is not valid JSON.")
+    if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+        return _rpc_error(-32600, "Invalid Request: expected one JSON-RPC 2.0 object.")
+    is_request = isinstance(message.get("method"), str)
+    is_response = "id" in message and ("result" in message or "error" in message)
+    if not (is_request or is_response):
+        return _rpc_error(-32600, "Invalid Request: no 'method', 'result' or 'error'.")
+    if "params" in message and not isinstance(message["params"], dict | list):
+        return _rpc_error(-32600, "Invalid Request: 'params' must be an object.")
+    return message

@@ -1,0 +1,178 @@
+"""Assemble the two ASGI apps from a config: the gateway and the "upstream" side.
+
+The upstream app hosts what would be third parties in production - the sample MCP
+servers and the mock OAuth provider - on its own port, so every gateway-to-downstream
+hop is a real HTTP request carrying only the credential the gateway chose.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from ._app import GatewayApp, Target
+from ._auth import Authenticator, TestIdp
+from ._config import GatewayConfig, OAuthAuth, StaticAuth
+from ._consent import ConsentManager, OAuthTarget
+from ._oauth import ClientRegistration, MockOAuthProvider
+from ._samples import build_sample
+from ._servers import Backend, build_proxy_app
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from ._store import GrantStore
+
+__all__ = ["Built", "build_apps"]
+
+
+@dataclass
+class Built:
+    gateway: GatewayApp
+    upstream: Starlette
+    provider: MockOAuthProvider
+    consent: ConsentManager
+    authenticator: Authenticator
+    idp: TestIdp
+    issuer: str
+    client_ids: dict[str, str]
+
+
+def _upstream_app(
+    config: GatewayConfig, provider: MockOAuthProvider, client_ids: dict[str, str]
+) -> Starlette:
+    samples: dict[str, Starlette] = {}
+    for name, server in config.servers.items():
+        if server.sample is None:
+            continue
+        headers = server.auth.headers if isinstance(server.auth, StaticAuth) else {}
+        mcp = build_sample(
+            server.sample,
+            static_headers=headers,
+            provider=provider,
+            client_id=client_ids.get(name, ""),
+        )
+        samples[name] = mcp.http_app(path="/mcp", stateless_http=True, json_response=True)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for sub in samples.values():
+                await stack.enter_async_context(sub.router.lifespan_context(sub))
+            yield
+
+    routes: list[Any] = [*provider.routes()]
+    routes += [Mount(f"/samples/{name}", app=app) for name, app in samples.items()]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def build_apps(
+    config: GatewayConfig,
+    *,
+    gateway_base: str,
+    upstream_base: str,
+    store: GrantStore,
+    idp: TestIdp | None = None,
+) -> Built:
+    """Build both apps for servers listening at ``gateway_base`` and ``upstream_base``."""
+    idp = idp or TestIdp()
+    issuer = config.idp.issuer or f"{gateway_base}/idp"
+    authenticator = Authenticator(config, idp, issuer=issuer)
+    provider = MockOAuthProvider(access_token_ttl=config.gateway.access_token_ttl)
+    redirect_uri = f"{gateway_base}/oauth/callback"
+    oauth_targets: dict[str, OAuthTarget] = {}
+    client_ids: dict[str, str] = {}
+    display = {n: s.display_name or n for n, s in config.servers.items()}
+    for name, server in config.servers.items():
+        auth = server.auth
+        if not isinstance(auth, OAuthAuth):
+            continue
+        client_id = auth.client_id or f"devgw-{name}"
+        secret = auth.client_secret or secrets.token_urlsafe(24)
+        if auth.provider == "builtin":
+            provider.register(ClientRegistration(client_id, secret, redirect_uri, display[name]))
+            authorize = f"{upstream_base}/oauth/authorize"
+            token_url = f"{upstream_base}/oauth/token"
+        else:
+            authorize, token_url = str(auth.authorize_url), str(auth.token_url)
+        client_ids[name] = client_id
+        oauth_targets[name] = OAuthTarget(
+            name, display[name], client_id, secret, authorize, token_url, tuple(auth.scopes)
+        )
+    consent = ConsentManager(
+        store=store,
+        targets=oauth_targets,
+        authenticator=authenticator,
+        base_url=gateway_base,
+        link_ttl=config.gateway.consent_link_ttl,
+    )
+    backends: dict[str, Backend] = {}
+    for name, server in config.servers.items():
+        url = server.url or f"{upstream_base}/samples/{name}/mcp"
+        backends[name] = Backend(name, url, server.timeout or config.gateway.downstream_timeout)
+    targets: dict[str, Target] = {}
+    for name, server in config.servers.items():
+        targets[name] = Target(
+            name=name,
+            display_name=display[name],
+            app=build_proxy_app(name, display[name], [backends[name]]),
+            users=tuple(server.users),
+            accounts=tuple(server.accounts),
+            timeout=backends[name].timeout,
+            oauth=name in oauth_targets,
+        )
+    for name, virtual in config.virtual_servers.items():
+        tool_servers = {ref.partition(".")[2]: ref.partition(".")[0] for ref in virtual.tools}
+        by_backend: dict[str, list[str]] = {}
+        for tool, server_name in tool_servers.items():
+            by_backend.setdefault(server_name, []).append(tool)
+        used = [backends[b] for b in sorted(by_backend)]
+        vdisplay = virtual.display_name or name
+        targets[name] = Target(
+            name=name,
+            display_name=vdisplay,
+            app=build_proxy_app(name, vdisplay, used, tools=by_backend),
+            users=tuple(virtual.users),
+            accounts=tuple(virtual.accounts),
+            timeout=max(b.timeout for b in used),
+            tool_servers=tool_servers,
+        )
+    static = {
+        n: dict(s.auth.headers) for n, s in config.servers.items() if isinstance(s.auth, StaticAuth)
+    }
+
+    async def jwks(request: Request) -> Response:
+        return JSONResponse(idp.jwks())
+
+    async def openid(request: Request) -> Response:
+        return JSONResponse({"issuer": issuer, "jwks_uri": f"{gateway_base}/idp/jwks.json"})
+
+    gateway = GatewayApp(
+        targets=targets,
+        static_headers=static,
+        display_names={**display, **{n: t.display_name for n, t in targets.items()}},
+        authenticator=authenticator,
+        consent=consent,
+        extra_routes=[
+            Route("/idp/jwks.json", jwks),
+            Route("/idp/.well-known/openid-configuration", openid),
+        ],
+        max_body_bytes=config.gateway.max_body_bytes,
+    )
+    return Built(
+        gateway=gateway,
+        upstream=_upstream_app(config, provider, client_ids),
+        provider=provider,
+        consent=consent,
+        authenticator=authenticator,
+        idp=idp,
+        issuer=issuer,
+        client_ids=client_ids,
+    )

@@ -1,0 +1,267 @@
+"""The gateway's side of per-user OAuth: consent links, the code exchange, refresh.
+
+A consent link is a single-use ticket bound to one user and one server, valid for a
+configured time. Opening it starts an authorization-code + PKCE flow (authlib builds
+the request and performs the token exchange and refresh); the provider redirects
+back to ``/oauth/callback`` and only a successful exchange stores a grant. Deny,
+expired, replayed or foreign links end on a clear page with nothing stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+import httpx2
+from authlib.common.security import generate_token  # type: ignore[import-untyped]
+from authlib.integrations.base_client.errors import (  # type: ignore[import-untyped]
+    OAuthError,
+)
+from authlib.integrations.httpx_client import (  # type: ignore[import-untyped]
+    AsyncOAuth2Client,
+)
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ._auth import Authenticator, AuthError, Principal
+from ._pages import message_page
+from ._store import Grant, GrantStore
+
+__all__ = ["ConsentManager", "OAuthTarget"]
+
+log = logging.getLogger("mcp_gateway_tools.devgateway")
+
+
+@dataclass(frozen=True)
+class OAuthTarget:
+    """Everything the gateway needs to run OAuth for one per-user server."""
+
+    server: str
+    display_name: str
+    client_id: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    principal: Principal
+    server: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class _Flow:
+    ticket: _Ticket
+    verifier: str
+    expires_at: float
+
+
+class ConsentManager:
+    """Issues consent links, completes flows, and hands out fresh access tokens."""
+
+    def __init__(
+        self,
+        *,
+        store: GrantStore,
+        targets: dict[str, OAuthTarget],
+        authenticator: Authenticator,
+        base_url: str,
+        link_ttl: float,
+    ) -> None:
+        self.store = store
+        self.targets = targets
+        self._auth = authenticator
+        self.base_url = base_url.rstrip("/")
+        self.redirect_uri = f"{self.base_url}/oauth/callback"
+        self.link_ttl = link_ttl
+        self._tickets: dict[str, _Ticket] = {}
+        self._used: set[str] = set()
+        self._flows: dict[str, _Flow] = {}
+        self._refresh_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/consent/{ticket}", self._open_link, methods=["GET"]),
+            Route("/oauth/callback", self._callback, methods=["GET"]),
+        ]
+
+    def authorization_url(self, principal: Principal, server: str) -> str:
+        """A fresh single-use consent link for this user and server."""
+        now = time.time()
+        for key in [k for k, t in self._tickets.items() if t.expires_at < now]:
+            del self._tickets[key]
+        ticket = secrets.token_urlsafe(24)
+        self._tickets[ticket] = _Ticket(principal, server, now + self.link_ttl)
+        return f"{self.base_url}/consent/{ticket}"
+
+    def _client(self, target: OAuthTarget) -> AsyncOAuth2Client:
+        return AsyncOAuth2Client(
+            client_id=target.client_id,
+            client_secret=target.client_secret,
+            scope=" ".join(target.scopes),
+            redirect_uri=self.redirect_uri,
+            code_challenge_method="S256",
+            timeout=10.0,
+        )
+
+    async def _open_link(self, request: Request) -> Response:
+        key = request.path_params["ticket"]
+        if key in self._used:
+            return message_page(
+                "Link already used",
+                "This authorization link was already used. Retry the call in your "
+                "application to get a new link.",
+                status=410,
+                outcome="used",
+            )
+        ticket = self._tickets.get(key)
+        if ticket is None:
+            return message_page(
+                "Unknown link",
+                "This authorization link is not valid.",
+                status=404,
+                outcome="unknown",
+            )
+        if ticket.expires_at < time.time():
+            del self._tickets[key]
+            return message_page(
+                "Link expired",
+                "This authorization link has expired. Retry the call in your application "
+                "to get a new link.",
+                status=410,
+                outcome="expired",
+            )
+        header = request.headers.get("authorization")
+        if header:
+            try:
+                viewer = await self._auth.authenticate(header)
+            except AuthError:
+                viewer = None
+            if viewer is None or viewer.identity != ticket.principal.identity:
+                return message_page(
+                    "Link issued for another user",
+                    "This authorization link was issued for a different user. Nothing was changed.",
+                    status=403,
+                    outcome="wrong-user",
+                )
+        del self._tickets[key]
+        self._used.add(key)
+        target = self.targets[ticket.server]
+        verifier = generate_token(64)
+        state = secrets.token_urlsafe(24)
+        self._flows[state] = _Flow(ticket, verifier, time.time() + self.link_ttl)
+        async with self._client(target) as client:
+            url, _ = client.create_authorization_url(
+                target.authorize_url,
+                state=state,
+                code_verifier=verifier,
+                login_hint=ticket.principal.identity,
+            )
+        return RedirectResponse(url, status_code=302)
+
+    async def _callback(self, request: Request) -> Response:
+        q = request.query_params
+        flow = self._flows.pop(q.get("state", ""), None)
+        if flow is None or flow.expires_at < time.time():
+            return message_page(
+                "Authorization not recognised",
+                "This authorization response is unknown, expired or already used. Nothing "
+                "was stored.",
+                status=400,
+                outcome="invalid",
+            )
+        target = self.targets[flow.ticket.server]
+        who = flow.ticket.principal.identity
+        if q.get("error") or not q.get("code"):
+            log.info("consent denied for %s on %s", flow.ticket.principal.label, target.server)
+            return message_page(
+                "Access not granted",
+                f"You declined access to {target.display_name} for {who}. Nothing was stored.",
+                status=200,
+                outcome="denied",
+            )
+        try:
+            async with self._client(target) as client:
+                token = await client.fetch_token(
+                    target.token_url,
+                    grant_type="authorization_code",
+                    code=q["code"],
+                    code_verifier=flow.verifier,
+                )
+        except (OAuthError, httpx2.HTTPError, ValueError) as exc:
+            log.warning("token exchange failed for %s: %s", target.server, type(exc).__name__)
+            return message_page(
+                "Authorization failed",
+                f"The {target.display_name} provider refused the authorization. Nothing was "
+                "stored.",
+                status=502,
+                outcome="failed",
+            )
+        self.store.put(self._grant(who, target, dict(token)))
+        log.info("stored grant for %s on %s", flow.ticket.principal.label, target.server)
+        return message_page(
+            f"{target.display_name} connected",
+            f"{target.display_name} is now connected for {who}. You can close this window "
+            "and retry in your application.",
+            outcome="granted",
+        )
+
+    @staticmethod
+    def _grant(user: str, target: OAuthTarget, token: dict[str, object]) -> Grant:
+        expires_in = token.get("expires_in")
+        expires_at = token.get("expires_at")
+        if isinstance(expires_at, int | float):
+            when = float(expires_at)
+        else:
+            when = time.time() + (
+                float(expires_in) if isinstance(expires_in, int | float) else 3600
+            )
+        refresh = token.get("refresh_token")
+        return Grant(
+            user=user,
+            server=target.server,
+            access_token=str(token["access_token"]),
+            refresh_token=str(refresh) if refresh else None,
+            expires_at=when,
+            scope=str(token.get("scope") or " ".join(target.scopes)),
+        )
+
+    async def grant_for(self, principal: Principal, server: str) -> Grant | None:
+        """The user's usable grant, refreshed when expired; None means consent needed."""
+        grant = self.store.get(principal.identity, server)
+        if grant is None or not grant.expired():
+            return grant
+        # One refresh at a time per grant: the provider rotates refresh tokens, so a
+        # second concurrent refresh would fail and wrongly drop the grant.
+        lock = self._refresh_locks.setdefault((principal.identity, server), asyncio.Lock())
+        async with lock:
+            return await self._refresh(principal, server)
+
+    async def _refresh(self, principal: Principal, server: str) -> Grant | None:
+        grant = self.store.get(principal.identity, server)
+        if grant is None or not grant.expired():
+            return grant
+        target = self.targets[server]
+        if grant.refresh_token is None:
+            self.store.delete(principal.identity, server)
+            return None
+        try:
+            async with self._client(target) as client:
+                token = await client.refresh_token(
+                    target.token_url, refresh_token=grant.refresh_token
+                )
+        except (OAuthError, httpx2.HTTPError, ValueError) as exc:
+            log.info("refresh failed for %s on %s: %s", principal.label, server, type(exc).__name__)
+            self.store.delete(principal.identity, server)
+            return None
+        fresh = self._grant(principal.identity, target, dict(token))
+        self.store.put(fresh)
+        log.info("refreshed grant for %s on %s", principal.label, server)
+        return fresh

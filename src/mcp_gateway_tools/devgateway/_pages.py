@@ -1,0 +1,69 @@
+"""Minimal HTML pages for the consent flow (consent screen and outcome pages).
+
+Plain HTML with escaped values and no scripts: the pages must work in any browser,
+in Playwright, and for the browser-less consent helper that parses the form.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from starlette.responses import HTMLResponse
+
+__all__ = ["consent_page", "message_page"]
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}"
+    "button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}"
+    ".scopes li{font-family:monospace}"
+)
+
+
+def _html(title: str, body: str, status: int) -> HTMLResponse:
+    doc = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+    return HTMLResponse(
+        doc,
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def message_page(
+    title: str, message: str, *, status: int = 200, outcome: str = "info"
+) -> HTMLResponse:
+    """An outcome page; ``data-outcome`` lets tests and the helper read the result."""
+    body = (
+        f"<main data-outcome='{escape(outcome)}'><h1>{escape(title)}</h1>"
+        f"<p id='message'>{escape(message)}</p></main>"
+    )
+    return _html(title, body, status)
+
+
+def consent_page(
+    *,
+    action: str,
+    request_id: str,
+    display_name: str,
+    user: str,
+    scopes: list[str],
+) -> HTMLResponse:
+    """The provider's consent screen: who, what, which scopes, Approve or Deny."""
+    items = "".join(f"<li>{escape(s)}</li>" for s in scopes) or "<li>(no scopes)</li>"
+    body = (
+        "<main data-outcome='consent'>"
+        f"<h1>Connect {escape(display_name)}</h1>"
+        f"<p>The MCP dev gateway asks for access to <strong id='server'>"
+        f"{escape(display_name)}</strong> on behalf of <strong id='user'>{escape(user)}"
+        "</strong>.</p>"
+        f"<p>Requested scopes:</p><ul class='scopes' id='scopes'>{items}</ul>"
+        f"<form method='post' action='{escape(action)}'>"
+        f"<input type='hidden' name='request_id' value='{escape(request_id)}'>"
+        "<button type='submit' name='decision' value='approve' id='approve'>Approve</button>"
+        "<button type='submit' name='decision' value='deny' id='deny'>Deny</button>"
+        "</form></main>"
+    )
+    return _html(f"Connect {display_name}", body, 200)
