@@ -1,0 +1,65 @@
+"""Where a LangChain tool call finds the end user's token.
+
+DESIGN §4's order, LangChain part: the run's context (``create_agent(...,
+context_schema=...)`` then ``agent.invoke(..., context=...)``; read as
+``runtime.context.user_token``, an attribute or a mapping key), then
+``config["configurable"]["user_token"]``. When neither is set the core falls back to
+``user_token()`` and then to the Gateway's service token.
+
+The runtime is read from the run's config (LangGraph puts it there for every node),
+not injected as a ``runtime: ToolRuntime`` tool parameter. The result is the same
+object ``ToolRuntime.context`` would hold, but nothing is added to the tool's
+arguments, so an MCP tool that has an argument called ``runtime`` or ``config`` keeps
+it, and no context object ever travels through callback inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.runtime import Runtime
+from pydantic import SecretStr
+
+__all__ = ["TOKEN_KEY", "graph_runtime", "resolve_token"]
+
+TOKEN_KEY = "user_token"
+_RUNTIME_KEY = "__pregel_runtime"  # langgraph.runtime.get_runtime() reads the same key
+
+
+def graph_runtime(config: RunnableConfig) -> Runtime[Any] | None:
+    """The LangGraph runtime of the run this config belongs to (None outside a graph)."""
+    runtime = (config.get("configurable") or {}).get(_RUNTIME_KEY)
+    return runtime if isinstance(runtime, Runtime) else None
+
+
+def _token_value(value: object) -> str | SecretStr | None:
+    if isinstance(value, SecretStr):
+        return value if value.get_secret_value().strip() else None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return None
+
+
+def _from_context(context: object) -> str | SecretStr | None:
+    if context is None:
+        return None
+    if isinstance(context, Mapping):
+        return _token_value(context.get(TOKEN_KEY))
+    return _token_value(getattr(context, TOKEN_KEY, None))
+
+
+def resolve_token(config: RunnableConfig) -> str | SecretStr | None:
+    """The per-request token of this run, or None to let the core fall back.
+
+    A value that is present but not a string (or :class:`~pydantic.SecretStr`) is
+    ignored as absent rather than sent: a token is never made up from ``str(obj)``.
+    """
+    runtime = graph_runtime(config)
+    if runtime is not None:
+        token = _from_context(runtime.context)
+        if token is not None:
+            return token
+    configurable = config.get("configurable") or {}
+    return _token_value(configurable.get(TOKEN_KEY))

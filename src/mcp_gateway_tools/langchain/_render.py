@@ -1,0 +1,155 @@
+"""Gateway outcomes in LangChain's terms, in the shapes ``langchain.mcp`` produces.
+
+Matching ``langchain.mcp`` (langchain 1.5) lets a user swap it for this package without
+touching the code that reads tool messages: content is a list of LangChain content
+blocks, the artifact is ``{"structured_content": ...}`` (None when the tool returned
+none), and an MCP ``isError`` result becomes a ``ToolMessage`` with ``status="error"``
+carrying the server's own content.
+
+Differences, each on purpose: audio becomes an audio block instead of raising
+``NotImplementedError`` (a kind we do not know is never dropped), and the consent and
+error observations this package adds have their own documented shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from langchain_core.messages.content import (
+    AudioContentBlock,
+    FileContentBlock,
+    ImageContentBlock,
+    TextContentBlock,
+    create_audio_block,
+    create_file_block,
+    create_image_block,
+    create_text_block,
+)
+from langchain_core.tools import ToolException
+
+from .._content import (
+    AudioBlock,
+    ContentBlock,
+    ImageBlock,
+    ResourceBlock,
+    ResourceLinkBlock,
+    TextBlock,
+    ToolResult,
+)
+from .._errors import AuthorizationRequired, GatewayError
+
+__all__ = [
+    "Artifact",
+    "Content",
+    "GatewayToolError",
+    "ToolMessageBlock",
+    "authorization_output",
+    "authorized_output",
+    "handle_gateway_tool_error",
+    "to_blocks",
+    "to_output",
+]
+
+ToolMessageBlock: TypeAlias = (
+    TextContentBlock | ImageContentBlock | FileContentBlock | AudioContentBlock
+)
+Content: TypeAlias = list[ToolMessageBlock]
+Artifact: TypeAlias = dict[str, Any] | None
+
+
+class GatewayToolError(ToolException):
+    """A failure the model should see as a ``ToolMessage(status="error")``.
+
+    Raised by the tool for an MCP ``isError`` result and for gateway errors the model
+    can do something about (bad arguments, a server down, access denied). The tool's
+    ``handle_tool_error`` turns it into the message content; any other exception
+    keeps propagating, so programming errors are never disguised as tool output.
+    """
+
+    def __init__(self, content: Content) -> None:
+        super().__init__(_summary(content))
+        self.content = content
+
+    @classmethod
+    def from_gateway_error(cls, error: GatewayError) -> GatewayToolError:
+        return cls([create_text_block(text=error.message)])
+
+
+def handle_gateway_tool_error(error: ToolException) -> Content:
+    """``handle_tool_error`` of every gateway tool: render ours, re-raise the rest."""
+    if isinstance(error, GatewayToolError):
+        if error.content:
+            return error.content
+        # An empty ToolMessage is a fragile shape for some providers.
+        return [create_text_block(text=str(error))]
+    raise error
+
+
+def _summary(content: Content) -> str:
+    texts = [block["text"] for block in content if block["type"] == "text"]
+    if texts:
+        return "\n".join(texts)
+    if content:
+        return f"The tool reported an error with no text ({len(content)} non-text block(s))."
+    return "The tool reported an error with empty content."
+
+
+def to_block(block: ContentBlock) -> ToolMessageBlock:
+    """One neutral block as a LangChain content block (langchain.mcp's mapping)."""
+    if isinstance(block, TextBlock):
+        return create_text_block(text=block.text)
+    if isinstance(block, ImageBlock):
+        return create_image_block(base64=block.data, mime_type=block.mime_type)
+    if isinstance(block, AudioBlock):
+        return create_audio_block(base64=block.data, mime_type=block.mime_type)
+    if isinstance(block, ResourceLinkBlock):
+        mime = block.mime_type or None
+        if mime and mime.startswith("image/"):
+            return create_image_block(url=block.uri, mime_type=mime)
+        return create_file_block(url=block.uri, mime_type=mime)
+    if isinstance(block, ResourceBlock):
+        if block.text is not None:
+            return create_text_block(text=block.text)
+        mime = block.mime_type or None
+        if mime and mime.startswith("image/"):
+            return create_image_block(base64=block.blob or "", mime_type=mime)
+        return create_file_block(base64=block.blob or "", mime_type=mime)
+    raise TypeError(f"unknown content block {type(block).__name__}")  # pragma: no cover
+
+
+def to_blocks(result: ToolResult) -> Content:
+    return [to_block(block) for block in result.content]
+
+
+def to_output(result: ToolResult) -> tuple[Content, Artifact]:
+    """A tool result as ``(content, artifact)``; an ``isError`` result raises.
+
+    Raising :class:`GatewayToolError` (rather than returning) is what makes LangChain
+    set ``status="error"`` on the ToolMessage, exactly as langchain.mcp does.
+    """
+    content = to_blocks(result)
+    if result.is_error:
+        raise GatewayToolError(content)
+    artifact = None
+    if result.structured_content is not None:
+        artifact = {"structured_content": result.structured_content}
+    return content, artifact
+
+
+def authorization_output(error: AuthorizationRequired) -> tuple[str, dict[str, Any]]:
+    """The consent observation: text the model can relay, the observation as artifact.
+
+    The ToolMessage status stays ``"success"``: the tool did its job, which was to tell
+    the user what to do. UIs tell it apart from a result by
+    ``artifact["type"] == "authorization_required"`` and from a failure by the status.
+    """
+    return error.render_text(), error.to_observation()
+
+
+def authorized_output(server: str, display: str) -> tuple[str, dict[str, Any]]:
+    """What an ``authorize_<server>`` tool says once the user has consented."""
+    text = (
+        f"The user has authorized {display}. Its tools will be available the next time "
+        "the tools are loaded; tell the user it is connected."
+    )
+    return text, {"type": "authorized", "server": server, "server_name": display}
