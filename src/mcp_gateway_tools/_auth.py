@@ -129,8 +129,9 @@ def from_elicitations(
         raise ProtocolError(
             f"{server!r} asked for a URL elicitation but sent no URL to open.", server=server
         )
+    # The elicitations' own messages say what to authorize; the error's is generic.
     text = (
-        message or " ".join(dict.fromkeys(messages)) or f"Authorization is required for {server}."
+        " ".join(dict.fromkeys(messages)) or message or f"Authorization is required for {server}."
     )
     if service_token:
         text += SERVICE_TOKEN_NOTE

@@ -28,10 +28,10 @@ from fastmcp.client.transports import StreamableHttpTransport
 from pydantic import SecretStr
 
 from . import _auth
-from ._classify import Phase, classify
+from ._classify import classify
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._discovery import ToolCache
-from ._errors import AuthorizationRequired, ConfigurationError
+from ._errors import AuthorizationRequired, ConfigurationError, GatewayError
 from ._sessions import PooledSession, SessionPool
 from ._sync import background_loop, run_sync
 from ._tokens import Credential, resolve_credential
@@ -260,47 +260,43 @@ class Gateway:
         """Run ``op`` on the identity's session; replace a lost session once when safe."""
         pool = self._state().pool
         endpoint = self.endpoint(server)
+        service = credential.is_service
         for attempt in (1, 2):
-            phase: Phase = "connect"
             try:
                 async with pool.session(endpoint, server, credential) as entry:
-                    phase = "call"
                     try:
                         result = await op(entry)
                     except Exception as exc:
-                        failure = classify(
-                            exc, server=server, service_token=credential.is_service, phase=phase
-                        )
+                        failure = classify(exc, server=server, service_token=service, phase="call")
                         if failure.session_lost:
                             pool.discard(entry)
-                        raise failure.error from exc
-            except AuthorizationRequired as exc:
-                self._awaiting_consent.add((endpoint, credential.fingerprint))
-                logger.info(
-                    "authorization required server=%s links=%s",
+                        cause: Exception = exc
+                    else:
+                        self._after_success(endpoint, credential)
+                        return result
+            except Exception as exc:  # the session could not be opened
+                failure = classify(exc, server=server, service_token=service, phase="connect")
+                raise self._report(failure.error, endpoint, credential) from exc
+            if attempt == 1 and failure.session_lost and (failure.retry_safe or idempotent):
+                logger.debug(
+                    "session lost server=%s identity=%s; reconnecting",
                     server,
-                    sorted(exc.authorization_urls),
+                    credential.fingerprint,
                 )
-                raise
-            except Exception as exc:
-                failure = classify(
-                    exc, server=server, service_token=credential.is_service, phase=phase
-                )
-                retry = (
-                    failure.session_lost and (failure.retry_safe or idempotent) and phase == "call"
-                )
-                if attempt == 1 and retry:
-                    logger.debug(
-                        "session lost server=%s identity=%s; reconnecting",
-                        server,
-                        credential.fingerprint,
-                    )
-                    continue
-                logger.debug("call failed server=%s error=%s", server, type(failure.error).__name__)
-                raise failure.error from exc
-            self._after_success(endpoint, credential)
-            return result
+                continue
+            raise self._report(failure.error, endpoint, credential) from cause
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _report(self, error: GatewayError, endpoint: str, credential: Credential) -> GatewayError:
+        """Log a failure (never the token) and remember pending consent."""
+        if isinstance(error, AuthorizationRequired):
+            self._awaiting_consent.add((endpoint, credential.fingerprint))
+            logger.info(
+                "authorization required server=%s for=%s", error.server, sorted(error.server_names)
+            )
+        else:
+            logger.debug("call failed server=%s error=%s", error.server, type(error).__name__)
+        return error
 
     def _after_success(self, endpoint: str, credential: Credential) -> None:
         key = (endpoint, credential.fingerprint)

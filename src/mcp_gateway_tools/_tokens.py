@@ -59,8 +59,9 @@ class Credential:
     def of(cls, token: str | SecretStr, source: TokenSource) -> Credential:
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
         value = secret.get_secret_value().strip()
-        if value.lower().startswith("bearer "):
-            value = value[7:].strip()
+        scheme, _, rest = value.partition(" ")
+        if scheme.lower() == "bearer":  # accept a pasted "Bearer <token>"
+            value = rest.strip()
         if not value:
             raise MissingUserToken("An empty token was given; bind a non-empty token.")
         if any(ch in value for ch in "\r\n\x00"):

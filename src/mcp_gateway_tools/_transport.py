@@ -135,6 +135,9 @@ async def _read_bounded(response: httpx2.Response) -> tuple[bytes, bool]:
             if size > MAX_ERROR_BODY:
                 truncated = True
                 break
+    except httpx2.StreamConsumed:  # an in-memory response (already read)
+        chunks, size = [response.content], len(response.content)
+        truncated = size > MAX_ERROR_BODY
     except httpx2.TransportError:
         truncated = True
     finally:

@@ -53,6 +53,13 @@ class ThreadedServer:
                 raise RuntimeError("test server did not start")
             time.sleep(0.01)
 
+    def restart(self, app: Any | None = None) -> None:
+        """Stop, then serve ``app`` (or the same one) on the same port: a gateway restart."""
+        self.stop()
+        if app is not None:
+            self.app = app
+        self.start()
+
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True

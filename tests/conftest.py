@@ -1,0 +1,29 @@
+"""Fixtures shared by the whole suite: real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.faultgateway import FaultGateway
+from tests.support.serving import ThreadedServer, free_port
+
+
+@pytest.fixture(scope="module")
+def fault_server() -> Iterator[ThreadedServer]:
+    """The fault gateway, shared by a module's tests (it keeps no per-test state but
+    ``requests`` and ``consented``, which tests reset through ``fault_gateway``)."""
+    port = free_port()
+    server = ThreadedServer(FaultGateway(f"http://127.0.0.1:{port}"), port)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fault_gateway(fault_server: ThreadedServer) -> FaultGateway:
+    app: FaultGateway = fault_server.app
+    app.requests.clear()
+    app.consented.clear()
+    return app

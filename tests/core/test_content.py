@@ -1,0 +1,60 @@
+"""Results keep every content kind, structured content and isError."""
+
+from __future__ import annotations
+
+import mcp_types
+
+from mcp_gateway_tools import Gateway, ImageBlock, ResourceBlock, ResourceLinkBlock, TextBlock
+from mcp_gateway_tools._content import to_content_block
+from tests.support.faultgateway import PNG_1PX, FaultGateway
+from tests.support.serving import ThreadedServer
+
+
+async def test_structured_content_and_images_survive_the_round_trip(
+    fault_server: ThreadedServer, fault_gateway: FaultGateway
+) -> None:
+    async with Gateway(fault_server.url, token="t-1") as gw:
+        total = await gw.call_tool("echo", "add", {"a": 2, "b": 40})
+        picture = await gw.call_tool("echo", "picture")
+    assert total.structured_content == {"total": 42}
+    assert picture.content == (ImageBlock(PNG_1PX, "image/png"),)
+    assert picture.text == "[image: image/png]"
+
+
+async def test_tool_listing_keeps_schema_description_and_output_schema(
+    fault_server: ThreadedServer, fault_gateway: FaultGateway
+) -> None:
+    async with Gateway(fault_server.url, token="t-1") as gw:
+        tools = {t.name: t for t in await gw.list_tools("echo")}
+    add = tools["add"]
+    assert add.description == "Add two integers."
+    assert add.input_schema["required"] == ["a", "b"]
+    assert add.output_schema is not None
+    assert "total" in add.output_schema["properties"]
+
+
+async def test_tool_listing_is_cached_per_identity(
+    fault_server: ThreadedServer, fault_gateway: FaultGateway
+) -> None:
+    async with Gateway(fault_server.url) as gw:
+        await gw.list_tools("echo", token="t-1")
+        await gw.list_tools("echo", token="t-1")
+        await gw.list_tools("echo", token="t-2")
+    assert len(fault_gateway.calls("echo", "tools/list")) == 2
+
+
+def test_every_mcp_content_kind_has_a_block() -> None:
+    assert to_content_block(mcp_types.TextContent(type="text", text="hi")) == TextBlock("hi")
+    res = mcp_types.EmbeddedResource(
+        type="resource",
+        resource=mcp_types.TextResourceContents(
+            uri="file:///a.txt", mime_type="text/plain", text="A"
+        ),
+    )
+    assert to_content_block(res) == ResourceBlock("file:///a.txt", "text/plain", text="A")
+    link = mcp_types.ResourceLink(type="resource_link", uri="file:///b", name="b")
+    assert to_content_block(link) == ResourceLinkBlock("file:///b", "b")
+    audio = to_content_block(
+        mcp_types.AudioContent(type="audio", data="AAA=", mime_type="audio/wav")
+    )
+    assert audio.kind == "audio"

@@ -1,0 +1,35 @@
+"""The public surface is explicit: everything in __all__ exists, nothing private leaks."""
+
+from __future__ import annotations
+
+import mcp_gateway_tools
+
+
+def test_all_names_exist_and_are_public() -> None:
+    for name in mcp_gateway_tools.__all__:
+        assert hasattr(mcp_gateway_tools, name), name
+        assert not name.startswith("_") or name == "__version__"
+
+
+def test_the_contract_names_are_exported() -> None:
+    for name in ("Gateway", "user_token", "AuthorizationRequired", "GatewayError", "ToolResult"):
+        assert name in mcp_gateway_tools.__all__
+
+
+def test_every_error_derives_from_gateway_error() -> None:
+    errors = [getattr(mcp_gateway_tools, n) for n in mcp_gateway_tools.__all__]
+    for obj in errors:
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, mcp_gateway_tools.GatewayError)
+
+
+def test_the_core_imports_no_framework() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mcp_gateway_tools; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('langchain', 'langchain_core', "
+        "'langgraph', 'llama_index')]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
