@@ -58,8 +58,10 @@ def test_missing_grant_gives_exact_401_body(devgateway: DevGateway, http: Any) -
     body = resp.json()
     assert set(body) == {"error", "message", "authorization_urls", "server_names"}
     assert body["error"]["type"] == "McpAuthRequiredError"
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert isinstance(body["message"], str) and body["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
+    assert isinstance(body["message"], str)
+    assert body["message"]
     assert list(body["authorization_urls"]) == ["mail"]
     assert body["authorization_urls"]["mail"].startswith(f"{devgateway.base_url}/consent/")
     assert body["server_names"] == {"mail": "Mail"}
@@ -114,7 +116,8 @@ def test_service_token_on_per_user_oauth_server_is_403(devgateway: DevGateway, h
     assert resp.status_code == 403
     body = resp.json()
     assert body["error"]["type"] == "PermissionDeniedError"
-    assert "service" in body["error"]["message"] and "per-user OAuth" in body["error"]["message"]
+    assert "service" in body["error"]["message"]
+    assert "per-user OAuth" in body["error"]["message"]
     assert "authorization_urls" not in body
 
 
@@ -280,7 +283,8 @@ def test_access_rules_give_403(http: Any) -> None:
 def test_health_and_jwks_routes(devgateway: DevGateway, http: Any) -> None:
     assert http.get(f"{devgateway.base_url}/healthz").json()["status"] == "ok"
     jwks = http.get(f"{devgateway.base_url}/idp/jwks.json").json()
-    assert jwks["keys"] and "d" not in jwks["keys"][0]
+    assert jwks["keys"]
+    assert "d" not in jwks["keys"][0]
     assert http.get(f"{devgateway.base_url}/nowhere").status_code == 404
     assert (
         json.loads(http.get(f"{devgateway.base_url}/nowhere").text)["error"]["type"]

@@ -122,9 +122,9 @@ def _client_factory(backend: Backend) -> Any:
         return ProxyClient(
             transport,
             forward_incoming_headers=False,
+            # No MCP-level timeouts: the httpx timeout (the configured budget) fires
+            # instead, inside _RecordingTransport, so the gateway can answer 504.
             mode=_front_mode(),
-            timeout=backend.timeout,
-            init_timeout=backend.timeout,
         )
 
     return factory
