@@ -1,0 +1,30 @@
+"""LlamaIndex tools for an authenticating MCP gateway.
+
+>>> spec = GatewayToolSpec(gateway, servers=["mail", "calendar"])
+>>> tools = await spec.to_tool_list_async()
+>>> agent = FunctionAgent(tools=tools, llm=llm)
+
+Tools hold no identity: each call uses the workflow Context's ``"user_token"``, else
+the ``mcp_gateway_tools.user_token()`` binding, else the Gateway's service token. When
+the user must authorize a downstream service, the tool returns the consent links to
+the model, writes an :class:`AuthorizationRequiredEvent` to the workflow stream, and,
+with ``on_authorization_required="wait"``, waits for the app's
+:class:`AuthorizationCompletedEvent` before retrying once.
+"""
+
+from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
+from ._flow import TOKEN_KEY
+from ._schema import GatewayToolMetadata
+from ._spec import GatewayToolSpec
+from ._tool import AuthorizationCallback, AuthorizationPolicy, GatewayTool
+
+__all__ = [
+    "TOKEN_KEY",
+    "AuthorizationCallback",
+    "AuthorizationCompletedEvent",
+    "AuthorizationPolicy",
+    "AuthorizationRequiredEvent",
+    "GatewayTool",
+    "GatewayToolMetadata",
+    "GatewayToolSpec",
+]

@@ -1,0 +1,96 @@
+"""Reading the workflow Context: the caller's token, the event stream, paused waits.
+
+LlamaIndex's ``ctx.wait_for_event`` pauses a step by raising a control-flow exception
+and *replays the whole step* once the awaited event arrives. A tool that waited must
+therefore know, when it runs again, that this run is the replay: otherwise it would
+call the gateway first, and on success leave a resolved waiter behind that a later
+answer with the same ``request_id`` would wake, re-running an old tool call. The
+tool records each pause in the context store (a counter per request id) and, on the
+replay, collects the answer first, then retries once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from llama_index.core.workflow import Context, Event
+from pydantic import SecretStr
+
+from .._errors import ConfigurationError
+
+__all__ = [
+    "PENDING_KEY",
+    "TOKEN_KEY",
+    "context_token",
+    "mark_pending",
+    "request_id_for",
+    "take_pending",
+    "write_event",
+]
+
+TOKEN_KEY = "user_token"
+PENDING_KEY = "mcp_gateway_tools_pending_authorization"
+
+
+async def context_token(ctx: Context | None) -> str | SecretStr | None:
+    """The per-request token the app put in the workflow store, if any."""
+    if ctx is None:
+        return None
+    value = await ctx.store.get(TOKEN_KEY, default=None)
+    if value is None or isinstance(value, str | SecretStr):
+        return value
+    raise ConfigurationError(
+        f"The workflow Context key {TOKEN_KEY!r} must hold a str or SecretStr, "
+        f"not {type(value).__name__}."
+    )
+
+
+def is_running(ctx: Context | None) -> bool:
+    return ctx is not None and bool(ctx.is_running)
+
+
+def write_event(ctx: Context | None, event: Event) -> None:
+    if ctx is not None and is_running(ctx):
+        ctx.write_event_to_stream(event)
+
+
+def request_id_for(tool_name: str, arguments: dict[str, Any]) -> str:
+    """Stable across the replay of a step, so the pause and the answer meet."""
+    key = json.dumps({"tool": tool_name, "args": arguments}, sort_keys=True, default=str)
+    return "auth-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+async def mark_pending(ctx: Context, request_id: str) -> None:
+    """Record that a step is about to pause waiting for ``request_id``."""
+    try:
+        async with ctx.store.edit_state() as state:
+            pending = dict(getattr(state, PENDING_KEY, None) or {})
+            pending[request_id] = int(pending.get(request_id, 0)) + 1
+            setattr(state, PENDING_KEY, pending)
+    except (AttributeError, ValueError, TypeError):  # a typed state without the key
+        return
+
+
+async def is_pending(ctx: Context, request_id: str) -> bool:
+    try:
+        pending = await ctx.store.get(PENDING_KEY, default=None)
+    except (AttributeError, ValueError, KeyError):  # pragma: no cover - typed state
+        return False
+    return bool(pending and pending.get(request_id))
+
+
+async def take_pending(ctx: Context, request_id: str) -> None:
+    """Forget one recorded pause for ``request_id`` (its answer has been collected)."""
+    try:
+        async with ctx.store.edit_state() as state:
+            pending = dict(getattr(state, PENDING_KEY, None) or {})
+            left = int(pending.get(request_id, 0)) - 1
+            if left > 0:
+                pending[request_id] = left
+            else:
+                pending.pop(request_id, None)
+            setattr(state, PENDING_KEY, pending)
+    except (AttributeError, ValueError, TypeError):  # pragma: no cover - typed state
+        return
