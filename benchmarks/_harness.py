@@ -54,7 +54,7 @@ def echo_server(extra_tools: int = 0) -> Iterator[str]:
 
 def stats(url: str, reset: bool = False) -> dict[str, int]:
     request = urllib.request.Request(f"{url}/stats", method="DELETE" if reset else "GET")
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=5) as response:
         return dict(json.loads(response.read()))
 
 

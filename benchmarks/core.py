@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import alternate, echo_server, stats, table  # noqa: E402
-from fastmcp import Client  # noqa: E402
+from _harness import alternate, echo_server, stats, table
+from fastmcp import Client
 
-from mcp_gateway_tools import Gateway  # noqa: E402
+from mcp_gateway_tools import Gateway
 
 
 async def main() -> None:
