@@ -10,6 +10,8 @@ gateway token stops here, the downstream sees only the credential meant for it.
 
 from __future__ import annotations
 
+import functools
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +54,17 @@ class Backend:
     timeout: float
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for all backend clients: building one costs ~40 ms per client."""
+    return ssl.create_default_context()
+
+
 class _RecordingTransport(httpx2.AsyncBaseTransport):
     """Records why a backend call failed so the gateway can answer 502/504, not 200."""
 
     def __init__(self, state: RequestState, server: str) -> None:
-        self._inner = httpx2.AsyncHTTPTransport()
+        self._inner = httpx2.AsyncHTTPTransport(verify=_tls_context())
         self._state = state
         self._server = server
 
