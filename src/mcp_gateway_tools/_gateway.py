@@ -207,8 +207,12 @@ class Gateway:
         credential = self.credential(token)
         args = dict(arguments or {})
 
+        key = (self.endpoint(name), credential.fingerprint)
+
         async def op(entry: PooledSession) -> ToolResult:
             assert entry.client is not None
+            if not entry.tools_listed and (cached := self._tools.get(key)) is not None:
+                entry.tools_listed = _seed_output_schemas(entry.client, cached)
             sink: list[Any] = []
             reset = _url_sink.set(sink)
             try:
@@ -420,6 +424,22 @@ class Gateway:
         if background_loop.is_current():
             raise RuntimeError("use 'await gateway.aclose()' inside the gateway's loop")
         run_sync(self.aclose())
+
+
+def _seed_output_schemas(client: Client[Any], tools: tuple[ToolInfo, ...]) -> bool:
+    """Give a new session the output schemas this identity's cached listing already has.
+
+    Without them the MCP client sends a ``tools/list`` before validating the first
+    result of every new session; with them a reopened session (after eviction or idle
+    expiry) makes one request per call from the start. The attribute is the SDK's own
+    cache; if a future SDK renames it, we simply fall back to its extra request.
+    """
+    schemas = getattr(client.session, "_tool_output_schemas", None)
+    if not isinstance(schemas, dict):
+        return False
+    for tool in tools:
+        schemas.setdefault(tool.name, tool.output_schema)
+    return True
 
 
 def _parse_url(url: str) -> tuple[str, str | None]:

@@ -136,3 +136,16 @@ async def test_closing_the_gateway_closes_every_session(
     assert gw.open_sessions() == 2
     await gw.aclose()
     assert gw.open_sessions() == 0
+
+
+async def test_a_reopened_session_of_a_known_identity_needs_no_extra_listing(
+    fault_server: ThreadedServer, fault_gateway: FaultGateway
+) -> None:
+    async with Gateway(fault_server.url, idle_timeout=0.1) as gw:
+        await gw.list_tools("echo", token=ALICE)
+        await asyncio.sleep(0.2)
+        await gw.call_tool("echo", "whoami", token=BOB)  # sweeps ALICE's idle session
+        fault_gateway.requests.clear()
+        result = await gw.call_tool("echo", "add", {"a": 1, "b": 2}, token=ALICE)
+    assert result.structured_content == {"total": 3}
+    assert "tools/list" not in [m for _, m, _ in fault_gateway.calls("echo")]
