@@ -6,9 +6,10 @@ blocks, the artifact is ``{"structured_content": ...}`` (None when the tool retu
 none), and an MCP ``isError`` result becomes a ``ToolMessage`` with ``status="error"``
 carrying the server's own content.
 
-Differences, each on purpose: audio becomes an audio block instead of raising
-``NotImplementedError`` (a kind we do not know is never dropped), and the consent and
-error observations this package adds have their own documented shapes.
+Differences, each on purpose: audio becomes a file block (base64 and its audio MIME
+type) instead of raising ``NotImplementedError``, since LangChain accepts no audio
+block in a ToolMessage and a result is never dropped; and the consent and error
+observations this package adds have their own documented shapes.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 from langchain_core.messages.content import (
-    AudioContentBlock,
     FileContentBlock,
     ImageContentBlock,
     TextContentBlock,
-    create_audio_block,
     create_file_block,
     create_image_block,
     create_text_block,
@@ -50,9 +49,7 @@ __all__ = [
     "to_output",
 ]
 
-ToolMessageBlock: TypeAlias = (
-    TextContentBlock | ImageContentBlock | FileContentBlock | AudioContentBlock
-)
+ToolMessageBlock: TypeAlias = TextContentBlock | ImageContentBlock | FileContentBlock
 Content: TypeAlias = list[ToolMessageBlock]
 Artifact: TypeAlias = dict[str, Any] | None
 
@@ -101,7 +98,9 @@ def to_block(block: ContentBlock) -> ToolMessageBlock:
     if isinstance(block, ImageBlock):
         return create_image_block(base64=block.data, mime_type=block.mime_type)
     if isinstance(block, AudioBlock):
-        return create_audio_block(base64=block.data, mime_type=block.mime_type)
+        # ToolMessage content has no audio block type (it would stringify the whole
+        # message); a file block keeps the data and its MIME type.
+        return create_file_block(base64=block.data, mime_type=block.mime_type)
     if isinstance(block, ResourceLinkBlock):
         mime = block.mime_type or None
         if mime and mime.startswith("image/"):

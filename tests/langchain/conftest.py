@@ -1,0 +1,210 @@
+"""Shared fixtures for the LangChain adapter tests: a real dev gateway, real agents.
+
+Nothing is mocked below the chat model: tools call the dev gateway (or a plain
+fastmcp server) over loopback HTTP. The chat model is scripted by a function of the
+conversation, so concurrent runs (two users at once) stay deterministic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from mcp_gateway_tools import Gateway
+from mcp_gateway_tools.devgateway import DevGateway
+from tests.langchain.richserver import rich_server
+from tests.support.serving import ThreadedServer, serve
+
+Plan = Callable[[Sequence[BaseMessage]], AIMessage]
+_ids = itertools.count(1)
+
+
+class ScriptedChatModel(GenericFakeChatModel):
+    """A fake chat model whose next message is ``plan(conversation)``.
+
+    Stock fakes raise in ``bind_tools``; agents need it to return a model. Create it
+    with ``disable_streaming=True`` when the agent is driven through ``astream_events``.
+    """
+
+    messages: Any = iter(())
+    plan: Any
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedChatModel:
+        return self
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self.plan(messages))])
+
+
+def since_last_human(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    for index in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[index], HumanMessage):
+            return list(messages[index + 1 :])
+    return list(messages)
+
+
+def tool_call(name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "args": args or {}, "id": f"call_{next(_ids)}", "type": "tool_call"}
+
+
+def call_then_answer(*calls: tuple[str, dict[str, Any]]) -> Plan:
+    """Call the tools one after another (one per model turn), then answer with the
+    text of the tool messages, so the final answer shows what the model saw."""
+
+    def plan(messages: Sequence[BaseMessage]) -> AIMessage:
+        done = [m for m in since_last_human(messages) if isinstance(m, ToolMessage)]
+        if len(done) < len(calls):
+            name, args = calls[len(done)]
+            return AIMessage(content="", tool_calls=[tool_call(name, args)])  # type: ignore[list-item]
+        return AIMessage(content="\n---\n".join(m.text for m in done))
+
+    return plan
+
+
+def scripted(*calls: tuple[str, dict[str, Any]], streaming: bool = True) -> ScriptedChatModel:
+    return ScriptedChatModel(plan=call_then_answer(*calls), disable_streaming=not streaming)
+
+
+def tool_messages(state: dict[str, Any]) -> list[ToolMessage]:
+    return [m for m in state["messages"] if isinstance(m, ToolMessage)]
+
+
+@dataclass
+class Context:
+    """The run context an application passes to ``create_agent(context_schema=...)``."""
+
+    user_token: str | None = None
+
+
+class Recorder(BaseCallbackHandler):
+    """Records every callback LangChain makes, with all arguments, for leak checks."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self.custom: list[tuple[str, Any]] = []
+
+    def on_custom_event(self, name: str, data: Any, **kwargs: Any) -> None:
+        self.custom.append((name, data))
+        self.calls.append(("on_custom_event", (name, data), kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("on_"):
+
+            def record(*args: Any, **kwargs: Any) -> None:
+                self.calls.append((name, args, kwargs))
+
+            return record
+        raise AttributeError(name)
+
+
+# -- servers ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dev() -> Iterator[DevGateway]:
+    """A fresh dev gateway per test: grants never leak from one test to another."""
+    with DevGateway() as gateway:
+        yield gateway
+
+
+@pytest.fixture
+async def gateway(dev: DevGateway) -> AsyncIterator[Gateway]:
+    """A per-user Gateway (no service token)."""
+    async with Gateway(dev.base_url, protocol_mode="legacy") as gw:
+        yield gw
+
+
+@pytest.fixture
+async def service_gateway(dev: DevGateway) -> AsyncIterator[Gateway]:
+    """A Gateway with the dev gateway's virtual-account token (scenario A)."""
+    async with Gateway(dev.base_url, token=dev.tokens.service, protocol_mode="legacy") as gw:
+        yield gw
+
+
+@pytest.fixture(scope="module")
+def rich() -> Iterator[ThreadedServer]:
+    """A plain fastmcp server at /mcp/rich/server (no gateway semantics)."""
+    with serve(rich_server().http_app(path="/mcp/rich/server")) as server:
+        yield server
+
+
+@pytest.fixture
+async def rich_gateway(rich: ThreadedServer) -> AsyncIterator[Gateway]:
+    async with Gateway(rich.url, token="rich-service-token", protocol_mode="legacy") as gw:
+        yield gw
+
+
+@pytest.fixture
+def alice(dev: DevGateway) -> str:
+    return dev.tokens.user("alice")
+
+
+@pytest.fixture
+def bob(dev: DevGateway) -> str:
+    return dev.tokens.user("bob")
+
+
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Capture every log record at DEBUG (ours, the libraries' and the root's)."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+# -- agents ----------------------------------------------------------------------------
+
+AGENT_KINDS = ["create_agent", "toolnode"]
+
+
+def build_agent(
+    kind: str,
+    model: ScriptedChatModel,
+    tools: Sequence[Any],
+    *,
+    checkpointer: Any = None,
+    context_schema: Any = Context,
+) -> Any:
+    """A real agent: LangChain's ``create_agent``, or a hand-built LangGraph graph whose
+    tools run in a prebuilt ``ToolNode`` (the two ways applications wire tools)."""
+    from langchain.agents import create_agent
+    from langchain_core.runnables import RunnableLambda
+    from langgraph.graph import START, MessagesState, StateGraph
+    from langgraph.prebuilt import ToolNode, tools_condition
+
+    if kind == "create_agent":
+        return create_agent(
+            model, list(tools), context_schema=context_schema, checkpointer=checkpointer
+        )
+
+    def think(state: dict[str, Any]) -> dict[str, Any]:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    async def athink(state: dict[str, Any]) -> dict[str, Any]:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    graph = StateGraph(MessagesState, context_schema=context_schema)
+    graph.add_node("model", RunnableLambda(think, afunc=athink))
+    graph.add_node("tools", ToolNode(list(tools)))
+    graph.add_edge(START, "model")
+    graph.add_conditional_edges("model", tools_condition)
+    graph.add_edge("tools", "model")
+    return graph.compile(checkpointer=checkpointer)
+
+
+def ask(text: str = "go") -> dict[str, Any]:
+    return {"messages": [HumanMessage(text)]}
