@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from llama_index.core.workflow import Context, Event
+from llama_index.core.workflow import Context, Event, WorkflowRuntimeError
 from pydantic import SecretStr
 
 from .._errors import ConfigurationError
@@ -24,8 +24,10 @@ __all__ = [
     "PENDING_KEY",
     "TOKEN_KEY",
     "context_token",
+    "in_step",
     "mark_pending",
     "request_id_for",
+    "step_context",
     "take_pending",
     "write_event",
 ]
@@ -47,12 +49,21 @@ async def context_token(ctx: Context | None) -> str | SecretStr | None:
     )
 
 
-def is_running(ctx: Context | None) -> bool:
-    return ctx is not None and bool(ctx.is_running)
+def step_context() -> Context | None:
+    """The Context of the workflow step running now, if any (a tool called in a step)."""
+    try:
+        return Context.get_step_context()
+    except WorkflowRuntimeError:
+        return None
+
+
+def in_step(ctx: Context | None) -> bool:
+    """Whether ``ctx`` can write events and wait now: we are inside one of its steps."""
+    return ctx is not None and step_context() is not None
 
 
 def write_event(ctx: Context | None, event: Event) -> None:
-    if ctx is not None and is_running(ctx):
+    if ctx is not None and in_step(ctx):
         ctx.write_event_to_stream(event)
 
 

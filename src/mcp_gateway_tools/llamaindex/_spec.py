@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 
+from .._errors import ConfigurationError
 from .._sync import run_sync
 from .._toolset import ToolFilter, load_tool_specs
-from ._tool import AuthorizationCallback, AuthorizationPolicy, GatewayTool
+from ._tool import POLICIES, AuthorizationCallback, AuthorizationPolicy, GatewayTool
 
 if TYPE_CHECKING:
     from llama_index.core.tools import ToolMetadata
@@ -63,6 +64,8 @@ class GatewayToolSpec(BaseToolSpec):
         call_timeout: float | None = None,
         return_direct: Sequence[str] = (),
     ) -> None:
+        if on_authorization_required not in POLICIES:
+            raise ConfigurationError(f"on_authorization_required must be one of {POLICIES}")
         if isinstance(servers, str):
             servers = [servers]
         if servers is None:

@@ -40,13 +40,13 @@ if TYPE_CHECKING:
 
     from .._gateway import Gateway
 
-__all__ = ["AuthorizationCallback", "AuthorizationPolicy", "GatewayTool"]
+__all__ = ["POLICIES", "AuthorizationCallback", "AuthorizationPolicy", "GatewayTool"]
 
 logger = logging.getLogger("mcp_gateway_tools.llamaindex")
 
 AuthorizationPolicy = Literal["observation", "raise", "wait"]
 AuthorizationCallback = Callable[[AuthorizationRequiredEvent], Awaitable[None] | None]
-_POLICIES = ("observation", "raise", "wait")
+POLICIES = ("observation", "raise", "wait")
 
 
 class GatewayTool(FunctionTool):
@@ -77,8 +77,8 @@ class GatewayTool(FunctionTool):
         call_timeout: float | None = None,
         return_direct: bool = False,
     ) -> None:
-        if on_authorization_required not in _POLICIES:
-            raise ConfigurationError(f"on_authorization_required must be one of {_POLICIES}")
+        if on_authorization_required not in POLICIES:
+            raise ConfigurationError(f"on_authorization_required must be one of {POLICIES}")
         metadata = GatewayToolMetadata(
             name=spec.name,
             description=spec.description,
@@ -124,6 +124,8 @@ class GatewayTool(FunctionTool):
     async def acall(self, *args: Any, ctx: Context | None = None, **kwargs: Any) -> ToolOutput:
         """Call the tool; ``ctx`` is the workflow Context the agent injects."""
         arguments = self._arguments(args, kwargs)
+        if ctx is None:  # called by hand inside a workflow step: use that step's Context
+            ctx = _flow.step_context()
         token = await _flow.context_token(ctx)
         return await self._run(arguments, ctx, token)
 
@@ -154,7 +156,7 @@ class GatewayTool(FunctionTool):
         self, arguments: dict[str, Any], ctx: Context | None, token: str | SecretStr | None
     ) -> ToolOutput:
         name = self._spec.name
-        waits = self._policy == "wait" and ctx is not None and _flow.is_running(ctx)
+        waits = self._policy == "wait" and _flow.in_step(ctx)
         request_id = _flow.request_id_for(name, arguments)
         if waits:
             assert ctx is not None
