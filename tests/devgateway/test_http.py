@@ -196,13 +196,30 @@ def test_unknown_server_is_404(devgateway: DevGateway, http: Any) -> None:
     assert resp.json()["error"]["type"] == "NotFoundError"
 
 
-def test_wrong_method_is_405(devgateway: DevGateway, http: Any) -> None:
-    resp = http.put(
-        devgateway.url("knowledge"), json=INITIALIZE, headers=headers(devgateway.tokens.service)
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "GET", "DELETE", "OPTIONS"])
+def test_wrong_method_is_405(devgateway: DevGateway, http: Any, method: str) -> None:
+    resp = http.request(
+        method, devgateway.url("knowledge"), headers=headers(devgateway.tokens.service)
     )
     assert resp.status_code == 405
     assert resp.json()["error"]["type"] == "MethodNotAllowedError"
-    assert "POST" in resp.headers["allow"]
+    assert resp.headers["allow"] == "POST"
+
+
+def test_foreign_host_header_is_refused(devgateway: DevGateway, http: Any) -> None:
+    resp = http.post(
+        devgateway.url("knowledge"),
+        json=INITIALIZE,
+        headers=headers(devgateway.tokens.service, Host="attacker.example.com"),
+    )
+    assert resp.status_code == 421
+    assert resp.json()["error"]["type"] == "MisdirectedRequestError"
+    ok = http.post(
+        devgateway.url("knowledge").replace("127.0.0.1", "localhost"),
+        json=INITIALIZE,
+        headers=headers(devgateway.tokens.service),
+    )
+    assert ok.status_code == 200
 
 
 def test_oversized_body_is_413(devgateway: DevGateway, http: Any) -> None:

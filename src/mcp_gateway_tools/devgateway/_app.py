@@ -105,6 +105,11 @@ class GatewayApp:
         if scope["type"] != "http":
             return
         try:
+            if not _loopback_host(Headers(scope=scope).get("host", "")):
+                # DNS-rebinding guard: a loopback service must only answer loopback names.
+                msg = "Host header must name the loopback address the gateway listens on."
+                await _json(421, error_body("MisdirectedRequestError", msg))(scope, receive, send)
+                return
             match = _MCP_PATH.match(scope["path"])
             if match:
                 await self._mcp(match.group(1), scope, receive, send)
@@ -120,11 +125,15 @@ class GatewayApp:
             await _json(500, body)(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        message = await receive()
-        assert message["type"] == "lifespan.startup"
-        async with self.lifespan():
-            await send({"type": "lifespan.startup.complete"})
-            message = await receive()
+        await receive()  # lifespan.startup
+        try:
+            async with self.lifespan():
+                await send({"type": "lifespan.startup.complete"})
+                await receive()  # lifespan.shutdown
+        except Exception as exc:
+            log.error("dev gateway startup/shutdown failed: %s", type(exc).__name__)
+            await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})
+            return
         await send({"type": "lifespan.shutdown.complete"})
 
     async def _health(self, request: Request) -> Response:
@@ -145,9 +154,6 @@ class GatewayApp:
             return
         state = scope[STATE_KEY]
         target = self.targets[name]
-        if scope["method"] != "POST":
-            await target.app(scope, receive, send)
-            return
         sent: list[Message] = []
 
         async def replay() -> Message:
@@ -186,10 +192,10 @@ class GatewayApp:
         if target is None:
             return _json(404, error_body("NotFoundError", f"No MCP server named {name!r}.")), b""
         method = scope["method"]
-        if method not in ("POST", "GET", "DELETE"):
+        if method != "POST":
+            # Stateless JSON mode: no SSE stream to GET, no session to DELETE.
             msg = f"{method} is not allowed on an MCP endpoint; use POST."
-            allow = {"Allow": "POST, GET, DELETE"}
-            return _json(405, error_body("MethodNotAllowedError", msg), allow), b""
+            return _json(405, error_body("MethodNotAllowedError", msg), {"Allow": "POST"}), b""
         headers = Headers(scope=scope)
         try:
             principal = await self.auth.authenticate(headers.get("authorization"))
@@ -287,6 +293,11 @@ class GatewayApp:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+def _loopback_host(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return name.strip("[]").lower() in ("127.0.0.1", "localhost", "::1")
 
 
 def _rpc_error(code: int, message: str) -> Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 
@@ -82,7 +83,8 @@ class ConsentManager:
         self.redirect_uri = f"{self.base_url}/oauth/callback"
         self.link_ttl = link_ttl
         self._tickets: dict[str, _Ticket] = {}
-        self._used: set[str] = set()
+        self._used: dict[str, float] = {}
+        self._lock = threading.Lock()
         self._flows: dict[str, _Flow] = {}
         self._refresh_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -94,12 +96,38 @@ class ConsentManager:
 
     def authorization_url(self, principal: Principal, server: str) -> str:
         """A fresh single-use consent link for this user and server."""
-        now = time.time()
-        for key in [k for k, t in self._tickets.items() if t.expires_at < now]:
-            del self._tickets[key]
         ticket = secrets.token_urlsafe(24)
-        self._tickets[ticket] = _Ticket(principal, server, now + self.link_ttl)
+        with self._lock:
+            self._prune()
+            self._tickets[ticket] = _Ticket(principal, server, time.time() + self.link_ttl)
         return f"{self.base_url}/consent/{ticket}"
+
+    def _prune(self) -> None:
+        """Forget long-dead tickets and flows (keeping 'used' markers for an hour)."""
+        now = time.time()
+        horizon = now - max(self.link_ttl, 3600.0)
+        for key in [k for k, t in self._tickets.items() if t.expires_at < horizon]:
+            del self._tickets[key]
+        for key in [k for k, when in self._used.items() if when < horizon]:
+            del self._used[key]
+        for key in [k for k, f in self._flows.items() if f.expires_at < now]:
+            del self._flows[key]
+
+    def _claim(self, key: str, viewer: Principal | None, checked: bool) -> _Ticket | str:
+        """Consume a ticket, or say why not; atomic, as the runner may call from a thread."""
+        with self._lock:
+            if key in self._used:
+                return "used"
+            ticket = self._tickets.get(key)
+            if ticket is None:
+                return "unknown"
+            if ticket.expires_at < time.time():
+                return "expired"
+            if checked and (viewer is None or viewer.identity != ticket.principal.identity):
+                return "wrong-user"
+            del self._tickets[key]
+            self._used[key] = time.time()
+            return ticket
 
     def _client(self, target: OAuthTarget) -> AsyncOAuth2Client:
         return AsyncOAuth2Client(
@@ -112,51 +140,24 @@ class ConsentManager:
         )
 
     async def _open_link(self, request: Request) -> Response:
-        key = request.path_params["ticket"]
-        if key in self._used:
-            return message_page(
-                "Link already used",
-                "This authorization link was already used. Retry the call in your "
-                "application to get a new link.",
-                status=410,
-                outcome="used",
-            )
-        ticket = self._tickets.get(key)
-        if ticket is None:
-            return message_page(
-                "Unknown link",
-                "This authorization link is not valid.",
-                status=404,
-                outcome="unknown",
-            )
-        if ticket.expires_at < time.time():
-            del self._tickets[key]
-            return message_page(
-                "Link expired",
-                "This authorization link has expired. Retry the call in your application "
-                "to get a new link.",
-                status=410,
-                outcome="expired",
-            )
+        # A browser carries no gateway token, so the link itself is the capability. A
+        # client that does present one (like the consent helper) must be the link's user.
         header = request.headers.get("authorization")
+        viewer: Principal | None = None
         if header:
             try:
                 viewer = await self._auth.authenticate(header)
             except AuthError:
                 viewer = None
-            if viewer is None or viewer.identity != ticket.principal.identity:
-                return message_page(
-                    "Link issued for another user",
-                    "This authorization link was issued for a different user. Nothing was changed.",
-                    status=403,
-                    outcome="wrong-user",
-                )
-        del self._tickets[key]
-        self._used.add(key)
+        claimed = self._claim(request.path_params["ticket"], viewer, bool(header))
+        if isinstance(claimed, str):
+            return _refusal(claimed)
+        ticket = claimed
         target = self.targets[ticket.server]
         verifier = generate_token(64)
         state = secrets.token_urlsafe(24)
-        self._flows[state] = _Flow(ticket, verifier, time.time() + self.link_ttl)
+        with self._lock:
+            self._flows[state] = _Flow(ticket, verifier, time.time() + self.link_ttl)
         async with self._client(target) as client:
             url, _ = client.create_authorization_url(
                 target.authorize_url,
@@ -168,7 +169,8 @@ class ConsentManager:
 
     async def _callback(self, request: Request) -> Response:
         q = request.query_params
-        flow = self._flows.pop(q.get("state", ""), None)
+        with self._lock:
+            flow = self._flows.pop(q.get("state", ""), None)
         if flow is None or flow.expires_at < time.time():
             return message_page(
                 "Authorization not recognised",
@@ -265,3 +267,30 @@ class ConsentManager:
         self.store.put(fresh)
         log.info("refreshed grant for %s on %s", principal.label, server)
         return fresh
+
+
+_REFUSALS = {
+    "used": (
+        "Link already used",
+        "This authorization link was already used. Retry the call in your application to "
+        "get a new link. Nothing was changed.",
+        410,
+    ),
+    "unknown": ("Unknown link", "This authorization link is not valid. Nothing was changed.", 404),
+    "expired": (
+        "Link expired",
+        "This authorization link has expired. Retry the call in your application to get a "
+        "new link. Nothing was changed.",
+        410,
+    ),
+    "wrong-user": (
+        "Link issued for another user",
+        "This authorization link was issued for a different user. Nothing was changed.",
+        403,
+    ),
+}
+
+
+def _refusal(outcome: str) -> Response:
+    title, message, status = _REFUSALS[outcome]
+    return message_page(title, message, status=status, outcome=outcome)
