@@ -103,3 +103,42 @@ def test_virtual_server_with_hung_member_times_out(
         assert resp.status_code in (502, 504)
         assert time.monotonic() - started < 5.0
         assert "Traceback" not in resp.text
+
+
+@pytest.fixture
+def failing_port() -> Iterator[int]:
+    """An HTTP server that answers every POST with 503."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            self.send_response(503)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_downstream_http_error_is_502(failing_port: int, http: Any) -> None:
+    text = (
+        DEFAULT_CONFIG_TOML
+        + f"""
+[servers.broken]
+url = "http://127.0.0.1:{failing_port}/mcp"
+accounts = ["*"]
+"""
+    )
+    with DevGateway(parse_config(text)) as gw:
+        resp = http.post(gw.url("broken"), json=INITIALIZE, headers=headers(gw.tokens.service))
+        assert resp.status_code == 502
+        assert "503" in resp.json()["error"]["message"]

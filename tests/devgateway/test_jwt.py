@@ -72,3 +72,31 @@ def test_tampered_jwt_is_401(devgateway: DevGateway, http: Any) -> None:
 
 def test_jwt_without_email_is_401(devgateway: DevGateway, http: Any) -> None:
     _expect_401(devgateway, http, devgateway.issue_jwt("alice", extra_claims={"email": None}))
+
+
+def test_remote_jwks_url_is_fetched_and_used(http: Any) -> None:
+    import socket
+
+    from mcp_gateway_tools.devgateway import DEFAULT_CONFIG_TOML, parse_config
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    text = (
+        DEFAULT_CONFIG_TOML
+        + f"""
+[idp]
+issuer = "https://idp.example.com"
+audience = "agents"
+jwks_url = "{base}/idp/jwks.json"
+"""
+    )
+    with DevGateway(parse_config(text), port=port) as gw:
+        jwt = gw.issue_jwt("bob")
+        ok = http.post(gw.url("knowledge"), json=INITIALIZE, headers=headers(jwt))
+        assert ok.status_code == 200
+        bad = gw.issue_jwt("bob", audience="mcp-gateway")
+        assert (
+            http.post(gw.url("knowledge"), json=INITIALIZE, headers=headers(bad)).status_code == 401
+        )
