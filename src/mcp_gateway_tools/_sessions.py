@@ -68,8 +68,7 @@ class SessionPool:
         self, endpoint: str, server: str, credential: Credential
     ) -> AsyncIterator[PooledSession]:
         """Hold an open session for ``credential`` at ``endpoint`` for the block."""
-        entry = await self._get_or_open((endpoint, credential.fingerprint), server, credential)
-        entry.in_use += 1
+        entry = await self._claim((endpoint, credential.fingerprint), server, credential)
         try:
             yield entry
         finally:
@@ -77,6 +76,19 @@ class SessionPool:
             entry.last_used = time.monotonic()
             if entry.lost:
                 self._forget(entry)
+
+    async def _claim(self, key: SessionKey, server: str, credential: Credential) -> PooledSession:
+        """Get or open the session and mark it in use before anything can evict it.
+
+        A session shared with a task that opened it can be evicted (under pool
+        pressure) before a waiting task resumes; then a fresh one is opened.
+        """
+        for _ in range(5):
+            entry = await self._get_or_open(key, server, credential)
+            if self._sessions.get(key) is entry and not entry.lost:
+                entry.in_use += 1
+                return entry
+        raise RuntimeError("could not hold an open session: the pool is under heavy pressure")
 
     async def _get_or_open(
         self, key: SessionKey, server: str, credential: Credential
@@ -114,7 +126,7 @@ class SessionPool:
         self.opened += 1
         self._sessions[key] = entry
         logger.debug("opened session server=%s identity=%s", server, key[1])
-        self._evict_over_bound()
+        self._evict_over_bound(keep=entry)  # the caller is about to use it
         return entry
 
     def discard(self, entry: PooledSession) -> None:
@@ -135,12 +147,12 @@ class SessionPool:
                 del self._sessions[entry.key]
                 self._close_later(entry, "idle")
 
-    def _evict_over_bound(self) -> None:
+    def _evict_over_bound(self, keep: PooledSession) -> None:
         excess = len(self._sessions) - self._max
         for entry in list(self._sessions.values()):
             if excess <= 0:
                 break
-            if entry.in_use == 0:
+            if entry.in_use == 0 and entry is not keep:
                 del self._sessions[entry.key]
                 self._close_later(entry, "evicted")
                 excess -= 1
