@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import re
+import secrets
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,7 @@ class GatewayApp:
         consent: ConsentManager,
         extra_routes: list[Route],
         max_body_bytes: int,
+        elicitation: bool = False,
     ) -> None:
         self.targets = targets
         self.static_headers = static_headers
@@ -83,6 +85,7 @@ class GatewayApp:
         self.auth = authenticator
         self.consent = consent
         self.max_body = max_body_bytes
+        self.elicitation = elicitation
         routes = [*consent.routes(), *extra_routes, Route("/healthz", self._health)]
         self.router = Starlette(
             routes=routes,
@@ -216,7 +219,7 @@ class GatewayApp:
             if isinstance(parsed, Response):
                 return parsed, b""
             message = parsed
-        needed = self._servers_needed(target, message)
+        needed = self._servers_needed(target, message, principal)
         outbound: dict[str, dict[str, str]] = {}
         for server in self._backends_of(target):
             outbound[server] = dict(self.static_headers.get(server, {}))
@@ -229,7 +232,7 @@ class GatewayApp:
             if grant is not None:
                 outbound[server]["Authorization"] = f"Bearer {grant.access_token}"
             elif server in needed:
-                return self._auth_required(principal, server), b""
+                return self._auth_required(principal, server, message), b""
         scope[STATE_KEY] = RequestState(principal=principal, outbound=outbound)
         return None, body
 
@@ -238,11 +241,17 @@ class GatewayApp:
             return [target.name]
         return sorted(set(target.tool_servers.values()))
 
-    def _servers_needed(self, target: Target, message: dict[str, Any] | None) -> set[str]:
+    def _servers_needed(
+        self, target: Target, message: dict[str, Any] | None, principal: Principal
+    ) -> set[str]:
         """Servers whose per-user grant this request cannot do without."""
+        is_call = message is not None and message.get("method") == "tools/call"
         if target.tool_servers is None:
+            # In URL-elicitation style a user connects and lists freely; only calls ask.
+            if self.elicitation and principal.kind == "user" and not is_call:
+                return set()
             return {target.name}
-        if message is not None and message.get("method") == "tools/call":
+        if message is not None and is_call:
             params = message.get("params")
             tool = params.get("name") if isinstance(params, dict) else None
             if isinstance(tool, str) and tool in target.tool_servers:
@@ -256,9 +265,27 @@ class GatewayApp:
         )
         return _json(403, error_body("PermissionDeniedError", msg, server=server))
 
-    def _auth_required(self, principal: Principal, server: str) -> Response:
+    def _auth_required(
+        self, principal: Principal, server: str, message: dict[str, Any] | None
+    ) -> Response:
         display = self.display_names.get(server, server)
         link = self.consent.authorization_url(principal, server)
+        log.info("authorization required for %s on %s", principal.label, server)
+        if self.elicitation and message is not None:
+            # MCP 2025-11-25 form: JSON-RPC error -32042 carrying URL elicitations.
+            elicitation = {
+                "mode": "url",
+                "elicitationId": secrets.token_hex(8),
+                "url": link,
+                "message": f"Authorize {display} to continue, then retry.",
+            }
+            error = {
+                "code": -32042,
+                "message": f"URL elicitation required: authorize {display}.",
+                "data": {"elicitations": [elicitation]},
+            }
+            rpc = {"jsonrpc": "2.0", "id": message.get("id"), "error": error}
+            return JSONResponse(rpc, status_code=200)
         body = {
             "error": {
                 "type": "McpAuthRequiredError",
@@ -268,7 +295,6 @@ class GatewayApp:
             "authorization_urls": {server: link},
             "server_names": {server: display},
         }
-        log.info("authorization required for %s on %s", principal.label, server)
         return _json(401, body)
 
     async def _read_body(self, headers: Headers, receive: Receive) -> bytes | Response:

@@ -165,6 +165,7 @@ def build_apps(
             Route("/idp/.well-known/openid-configuration", openid),
         ],
         max_body_bytes=config.gateway.max_body_bytes,
+        elicitation=config.gateway.auth_required_style == "url-elicitation",
     )
     return Built(
         gateway=gateway,

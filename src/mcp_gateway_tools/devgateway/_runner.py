@@ -307,6 +307,12 @@ class DevGateway:
         """
         if server not in self._b.consent.targets:
             raise ValueError(f"server {server!r} does not use per-user OAuth")
+        if link is None and self.config.gateway.auth_required_style == "url-elicitation":
+            # No 401 at connect in this style: take the link the -32042 error would carry.
+            assert self._store is not None
+            if self._store.get(self.user_email(user), server) is not None:
+                return ConsentResult("already-granted", 200, "The user already has a grant.")
+            link = self.authorization_url(user, server)
         return await run_consent(
             url=self.url(server),
             token=self._gateway_token(user),
