@@ -1,0 +1,220 @@
+"""The gateway commands of the CLI (``tools``, ``call``): core calls and their printing.
+
+Everything printed comes from tool listings, results and validated consent links; the
+token is only ever handed to :class:`~mcp_gateway_tools.Gateway`, never formatted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from ._content import (
+    AudioBlock,
+    ContentBlock,
+    ImageBlock,
+    ResourceBlock,
+    ResourceLinkBlock,
+    TextBlock,
+    ToolInfo,
+    ToolResult,
+)
+from ._errors import AuthorizationRequired, ConfigurationError, GatewayError, MissingUserToken
+from ._gateway import Gateway
+
+__all__ = [
+    "EXIT_AUTHORIZATION",
+    "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "UsageError",
+    "run_call",
+    "run_tools",
+]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_AUTHORIZATION = 3
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """The command line or the environment is incomplete (exit code 2)."""
+
+
+@dataclass
+class ServerListing:
+    """What one server showed the token: tools, a consent request, or an error."""
+
+    server: str
+    tools: list[ToolInfo] = field(default_factory=list)
+    authorization: AuthorizationRequired | None = None
+    error: GatewayError | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"server": self.server}
+        if self.authorization is not None:
+            out["status"] = "authorization_required"
+            out["authorization"] = self.authorization.to_observation()
+        elif self.error is not None:
+            out["status"] = "error"
+            out["error"] = self.error.to_observation()
+        else:
+            out["status"] = "ok"
+            out["tools"] = [
+                {
+                    "name": t.name,
+                    "title": t.title,
+                    "description": t.description,
+                    "input_schema": t.input_schema,
+                }
+                for t in self.tools
+            ]
+        return out
+
+
+def _gateway(url: str, timeout: float) -> Gateway:
+    # No static token: the CLI's token may be a user's, so it is passed per call (the
+    # core would otherwise treat it as a service token in its consent hints).
+    return Gateway(url, call_timeout=timeout)
+
+
+async def _list(url: str, token: str, servers: list[str], timeout: float) -> list[ServerListing]:
+    async with _gateway(url, timeout) as gateway:
+        names = [gateway.server_name(s) for s in servers] if servers else [gateway.server_name()]
+
+        async def one(server: str) -> ServerListing:
+            try:
+                return ServerListing(
+                    server, tools=list(await gateway.list_tools(server, token=token))
+                )
+            except AuthorizationRequired as exc:
+                return ServerListing(server, authorization=exc)
+            except (MissingUserToken, ConfigurationError):
+                raise
+            except GatewayError as exc:
+                return ServerListing(server, error=exc)
+
+        return list(await asyncio.gather(*(one(s) for s in names)))
+
+
+def _print_links(exc: AuthorizationRequired, out: TextIO, indent: str = "  ") -> None:
+    for key, link in exc.authorization_urls.items():
+        print(f"{indent}{exc.server_names.get(key, key)}: {link}", file=out)
+
+
+def _first_line(text: str | None, width: int = 72) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def print_listing(listings: list[ServerListing], out: TextIO) -> None:
+    for number, item in enumerate(listings):
+        if number:
+            print(file=out)
+        if item.authorization is not None:
+            print(f"{item.server}: authorization required", file=out)
+            print(f"  {item.authorization.message}", file=out)
+            _print_links(item.authorization, out)
+            continue
+        if item.error is not None:
+            print(f"{item.server}: error: {item.error}", file=out)
+            continue
+        print(f"{item.server}: {len(item.tools)} tool(s)", file=out)
+        width = max((len(t.name) for t in item.tools), default=0)
+        for info in item.tools:
+            print(f"  {info.name:<{width}}  {_first_line(info.description)}", file=out)
+
+
+def run_tools(url: str, token: str, servers: list[str], *, timeout: float, as_json: bool) -> int:
+    """``tools``: 0 if every server listed, 3 if some need consent (and none failed)."""
+    listings = asyncio.run(_list(url, token, servers, timeout))
+    if as_json:
+        print(json.dumps([item.to_json() for item in listings], indent=2))
+    else:
+        print_listing(listings, sys.stdout)
+    if any(item.error is not None for item in listings):
+        return EXIT_FAILURE
+    if any(item.authorization is not None for item in listings):
+        return EXIT_AUTHORIZATION
+    return EXIT_OK
+
+
+def _block_json(block: ContentBlock) -> dict[str, Any]:
+    if isinstance(block, TextBlock):
+        return {"type": "text", "text": block.text}
+    if isinstance(block, ImageBlock | AudioBlock):
+        return {"type": block.kind, "mime_type": block.mime_type, "data": block.data}
+    if isinstance(block, ResourceLinkBlock):
+        return {"type": "resource_link", "uri": block.uri, "name": block.name}
+    if isinstance(block, ResourceBlock):
+        return {"type": "resource", "uri": block.uri, "text": block.text, "blob": block.blob}
+    return {"type": "unknown"}  # pragma: no cover - the union is exhaustive
+
+
+def result_json(result: ToolResult) -> dict[str, Any]:
+    return {
+        "type": "result",
+        "is_error": result.is_error,
+        "content": [_block_json(b) for b in result.content],
+        "structured_content": result.structured_content,
+    }
+
+
+def print_result(result: ToolResult, out: TextIO) -> None:
+    if result.is_error:
+        print("The tool reported an error:", file=out)
+    if result.content:
+        print(result.text, file=out)
+    if result.structured_content is not None and not _same_json(
+        result.text, result.structured_content
+    ):
+        print("structured content:", file=out)
+        print(json.dumps(result.structured_content, indent=2, ensure_ascii=False), file=out)
+
+
+def _same_json(text: str, value: Any) -> bool:
+    try:
+        return bool(json.loads(text) == value)
+    except ValueError:
+        return False
+
+
+async def _call(
+    url: str, token: str, server: str, tool: str, arguments: dict[str, Any], timeout: float
+) -> ToolResult:
+    async with _gateway(url, timeout) as gateway:
+        return await gateway.call_tool(server, tool, arguments, token=token)
+
+
+def run_call(
+    url: str,
+    token: str,
+    server: str,
+    tool: str,
+    arguments: dict[str, Any],
+    *,
+    timeout: float,
+    as_json: bool,
+) -> int:
+    """``call``: 0 on a result, 1 on a tool error result, 3 when consent is needed."""
+    try:
+        result = asyncio.run(_call(url, token, server, tool, arguments, timeout))
+    except AuthorizationRequired as exc:
+        if as_json:
+            print(json.dumps(exc.to_observation(), indent=2))
+        else:
+            print("Authorization required.", exc.message)
+            print("Open each link, approve, then run the same command again:")
+            _print_links(exc, sys.stdout)
+        return EXIT_AUTHORIZATION
+    if as_json:
+        print(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+    else:
+        print_result(result, sys.stdout)
+    return EXIT_FAILURE if result.is_error else EXIT_OK
