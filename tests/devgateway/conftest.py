@@ -7,7 +7,11 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 
-pytest_plugins = ["mcp_gateway_tools.devgateway.pytest_plugin"]
+# The exported fixtures. (``pytest_plugins`` is only allowed in the top-level conftest,
+# so they are imported here; a pytest11 entry point would make this line unnecessary.)
+from mcp_gateway_tools.devgateway.pytest_plugin import devgateway, devgateway_config
+
+__all__ = ["devgateway", "devgateway_config", "http"]
 
 
 @pytest.fixture
