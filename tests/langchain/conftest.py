@@ -70,7 +70,7 @@ def call_then_answer(*calls: tuple[str, dict[str, Any]]) -> Plan:
         done = [m for m in since_last_human(messages) if isinstance(m, ToolMessage)]
         if len(done) < len(calls):
             name, args = calls[len(done)]
-            return AIMessage(content="", tool_calls=[tool_call(name, args)])  # type: ignore[list-item]
+            return AIMessage(content="", tool_calls=[tool_call(name, args)])
         return AIMessage(content="\n---\n".join(m.text for m in done))
 
     return plan
@@ -191,10 +191,10 @@ def build_agent(
             model, list(tools), context_schema=context_schema, checkpointer=checkpointer
         )
 
-    def think(state: dict[str, Any]) -> dict[str, Any]:
+    def think(state: Any) -> dict[str, Any]:
         return {"messages": [model.invoke(state["messages"])]}
 
-    async def athink(state: dict[str, Any]) -> dict[str, Any]:
+    async def athink(state: Any) -> dict[str, Any]:
         return {"messages": [await model.ainvoke(state["messages"])]}
 
     graph = StateGraph(MessagesState, context_schema=context_schema)

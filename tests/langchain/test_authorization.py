@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import pytest
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
@@ -22,6 +22,7 @@ from mcp_gateway_tools.langchain import AUTHORIZATION_EVENT, GatewayToolkit
 from tests.langchain.conftest import (
     AGENT_KINDS,
     Context,
+    ScriptedChatModel,
     ask,
     build_agent,
     scripted,
@@ -263,3 +264,36 @@ async def test_name_collisions_filter_and_prefix(gateway: Gateway, alice: str) -
         gateway, ["knowledge"], tool_filter=lambda info: info.name.startswith("get_")
     ).aget_tools(token=alice)
     assert sorted(t.name for t in only) == ["get_article", "get_diagram"]
+
+
+async def test_parallel_tool_calls_each_interrupt_and_resume_by_id(
+    dev: DevGateway, gateway: Gateway, alice: str
+) -> None:
+    toolkit = GatewayToolkit(
+        gateway,
+        ["workspace"],
+        tool_filter=["list_messages", "mail_whoami"],
+        on_authorization_required="interrupt",
+    )
+    tools = await toolkit.aget_tools(token=alice)
+
+    def plan(messages: Any) -> AIMessage:
+        if isinstance(messages[-1], ToolMessage):
+            return AIMessage(content="done")
+        calls = [tool_call("list_messages"), tool_call("mail_whoami")]
+        return AIMessage(content="", tool_calls=calls)  # type: ignore[arg-type]
+
+    model = ScriptedChatModel(plan=plan)
+    agent = build_agent("create_agent", model, tools, checkpointer=InMemorySaver())
+    config: Any = {"configurable": {"thread_id": "t-par"}}
+    context = Context(user_token=alice)
+    paused = await agent.ainvoke(ask(), config, context=context)
+    pending = paused["__interrupt__"]
+    assert sorted(p.value["tool"] for p in pending) == ["list_messages", "mail_whoami"]
+    await dev.aconsent("alice", "mail", link=pending[0].value["authorization_urls"]["mail"])
+    done = await agent.ainvoke(
+        Command(resume={p.id: True for p in pending}), config, context=context
+    )
+    messages = tool_messages(done)
+    assert [m.status for m in messages] == ["success", "success"]
+    assert all(m.artifact["structured_content"] for m in messages)

@@ -14,7 +14,7 @@ from tests.support.serving import ThreadedServer
 
 
 def other_tasks() -> set[asyncio.Task[Any]]:
-    return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[arg-type]
+    return asyncio.all_tasks() - {asyncio.current_task()}
 
 
 async def wait_for_calm(before: set[asyncio.Task[Any]]) -> set[asyncio.Task[Any]]:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import ToolMessage
+from langchain_core.tracers.langchain import LangChainTracer
+from pydantic import SecretStr
 
 from mcp_gateway_tools import Gateway, MissingUserToken, user_token
 from mcp_gateway_tools.devgateway import DevGateway
@@ -31,7 +33,7 @@ async def test_no_token_leaks_anywhere(
     )
     tools = await toolkit.aget_tools(token=alice)
     assert "authorize_calendar" in {t.name for t in tools}
-    plan = (
+    plan: tuple[tuple[str, dict[str, Any]], ...] = (
         ("mail_list_messages", {}),  # success for alice; observation for bob
         ("workspace_list_messages", {}),
         ("authorize_calendar", {}),  # load-time placeholder: observation
@@ -84,3 +86,50 @@ async def test_no_token_leaks_anywhere(
     assert len(debug_logs.records) > 0
     for secret in (alice, bob, service):
         assert secret not in haystack
+
+
+class CapturingTracer(LangChainTracer):
+    """A LangSmith tracer that sends nothing and keeps every run it would have sent,
+    with the tracer-only metadata LangChain attaches from ``configurable``."""
+
+    def __init__(self, sink: list[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("client", _NoClient())
+        super().__init__(**kwargs)
+        self.sink: list[str] = sink if sink is not None else []
+
+    def copy_with_metadata_defaults(self, **kwargs: Any) -> CapturingTracer:
+        copy = super().copy_with_metadata_defaults(**kwargs)
+        assert isinstance(copy, CapturingTracer)
+        copy.sink = self.sink
+        return copy
+
+    def _persist_run(self, run: Any) -> None:
+        pass
+
+    def _end_trace(self, run: Any) -> None:
+        self.sink.append(repr(run) + repr(self.tracing_metadata))
+        super()._end_trace(run)
+
+
+class _NoClient:
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+async def test_trace_payloads_hold_no_token(dev: DevGateway, gateway: Gateway) -> None:
+    """The documented ways (run context, or a SecretStr in configurable) keep the token
+    out of LangSmith runs and their metadata."""
+    alice = dev.tokens.user("alice")
+    await dev.aconsent("alice", "mail")
+    tools = await GatewayToolkit(gateway, ["mail"]).aget_tools(token=alice)
+    agent = build_agent("create_agent", scripted(("list_messages", {})), tools)
+    traced: list[str] = []
+    tracer = CapturingTracer(traced)
+    by_context = await agent.ainvoke(ask(), {"callbacks": [tracer]}, context=Context(alice))
+    by_configurable = await agent.ainvoke(
+        ask(), {"callbacks": [tracer], "configurable": {"user_token": SecretStr(alice)}}
+    )
+    for state in (by_context, by_configurable):
+        assert state["messages"][2].artifact["structured_content"]["owner"] == "alice@example.com"
+    assert len(traced) > 4
+    assert alice not in "\n".join(traced)

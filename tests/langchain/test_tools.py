@@ -107,7 +107,7 @@ async def test_result_shapes_match_langchain_mcp(rich_gateway: Gateway) -> None:
     assert [b["type"] for b in message.content] == ["text"]  # type: ignore[index]
 
     media = await call(tools["media"])
-    kinds = [(b["type"], b.get("mime_type")) for b in media.content]  # type: ignore[union-attr]
+    kinds = [(b["type"], b.get("mime_type")) for b in media.content]  # type: ignore[union-attr,index]
     assert kinds == [
         ("text", None),
         ("image", "image/png"),

@@ -6,11 +6,11 @@ context_schema=...)`` then ``agent.invoke(..., context=...)``; read as
 ``config["configurable"]["user_token"]``. When neither is set the core falls back to
 ``user_token()`` and then to the Gateway's service token.
 
-The runtime is read from the run's config (LangGraph puts it there for every node),
-not injected as a ``runtime: ToolRuntime`` tool parameter. The result is the same
-object ``ToolRuntime.context`` would hold, but nothing is added to the tool's
-arguments, so an MCP tool that has an argument called ``runtime`` or ``config`` keeps
-it, and no context object ever travels through callback inputs.
+The runtime is read with ``langgraph.runtime.get_runtime()`` (LangGraph puts it in
+the config of every node's run), not injected as a ``runtime: ToolRuntime`` parameter.
+The context is the same object ``ToolRuntime.context`` would hold, but nothing is
+added to the tool's arguments: an MCP tool with an argument called ``runtime`` or
+``config`` keeps it, and no context object travels through callback inputs.
 """
 
 from __future__ import annotations
@@ -19,18 +19,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.runtime import Runtime
+from langgraph.runtime import Runtime, get_runtime
 from pydantic import SecretStr
 
 __all__ = ["TOKEN_KEY", "graph_runtime", "resolve_token"]
 
 TOKEN_KEY = "user_token"
-_RUNTIME_KEY = "__pregel_runtime"  # langgraph.runtime.get_runtime() reads the same key
 
 
-def graph_runtime(config: RunnableConfig) -> Runtime[Any] | None:
-    """The LangGraph runtime of the run this config belongs to (None outside a graph)."""
-    runtime = (config.get("configurable") or {}).get(_RUNTIME_KEY)
+def graph_runtime() -> Runtime[Any] | None:
+    """The LangGraph runtime of the current run (None outside a graph).
+
+    Read from the run's config context, which LangChain sets around every tool call
+    and which is the config the tool's ``ensure_config()`` returns.
+    """
+    try:
+        runtime = get_runtime()
+    except RuntimeError:  # not inside any runnable
+        return None
     return runtime if isinstance(runtime, Runtime) else None
 
 
@@ -56,7 +62,7 @@ def resolve_token(config: RunnableConfig) -> str | SecretStr | None:
     A value that is present but not a string (or :class:`~pydantic.SecretStr`) is
     ignored as absent rather than sent: a token is never made up from ``str(obj)``.
     """
-    runtime = graph_runtime(config)
+    runtime = graph_runtime()
     if runtime is not None:
         token = _from_context(runtime.context)
         if token is not None:

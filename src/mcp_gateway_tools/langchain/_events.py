@@ -32,8 +32,8 @@ def _stream_chunk(payload: dict[str, Any]) -> dict[str, Any]:
     return {"name": AUTHORIZATION_EVENT, "data": payload}
 
 
-def _write_stream(config: RunnableConfig, payload: dict[str, Any]) -> None:
-    runtime = graph_runtime(config)
+def _write_stream(payload: dict[str, Any]) -> None:
+    runtime = graph_runtime()
     if runtime is not None:
         runtime.stream_writer(_stream_chunk(payload))
 
@@ -51,7 +51,7 @@ async def anotify(
     logger.debug("authorization required tool=%s server=%s", payload["tool"], payload["server"])
     if _has_run(config):
         await adispatch_custom_event(AUTHORIZATION_EVENT, payload, config=config)
-    _write_stream(config, payload)
+    _write_stream(payload)
     if callback is not None:
         outcome = callback(dict(payload))
         if inspect.isawaitable(outcome):
@@ -65,7 +65,7 @@ def notify(
     logger.debug("authorization required tool=%s server=%s", payload["tool"], payload["server"])
     if _has_run(config):
         dispatch_custom_event(AUTHORIZATION_EVENT, payload, config=config)
-    _write_stream(config, payload)
+    _write_stream(payload)
     if callback is not None:
         outcome = callback(dict(payload))
         if inspect.isawaitable(outcome):
