@@ -87,3 +87,17 @@ def test_logs_never_contain_tokens(
     assert "stored grant" in text
     for secret in secrets:
         assert secret not in text
+
+
+def test_start_stop_for_notebooks() -> None:
+    gw = DevGateway().start()
+    try:
+        with pytest.raises(RuntimeError, match="already running"):
+            gw.start()
+        resp = httpx2.get(f"{gw.base_url}/healthz", timeout=10)
+        assert resp.json()["servers"] == ["calendar", "knowledge", "mail", "search", "workspace"]
+    finally:
+        gw.stop()
+    gw.stop()
+    with pytest.raises(httpx2.ConnectError):
+        httpx2.get(f"{gw.base_url}/healthz", timeout=2)

@@ -202,7 +202,17 @@ class DevGateway:
     ) -> None:
         await self._astop()
 
+    def start(self) -> DevGateway:
+        """Start in a background thread (for notebooks); same as entering ``with``."""
+        return self.__enter__()
+
+    def stop(self) -> None:
+        """Stop a gateway started with ``start()``; idempotent."""
+        self.__exit__(None, None, None)
+
     def __enter__(self) -> DevGateway:
+        if self._thread is not None or self._servers:
+            raise RuntimeError("this DevGateway is already running")
         ready = threading.Event()
         errors: list[BaseException] = []
 
