@@ -281,7 +281,7 @@ async def test_parallel_tool_calls_each_interrupt_and_resume_by_id(
         if isinstance(messages[-1], ToolMessage):
             return AIMessage(content="done")
         calls = [tool_call("list_messages"), tool_call("mail_whoami")]
-        return AIMessage(content="", tool_calls=calls)  # type: ignore[arg-type]
+        return AIMessage(content="", tool_calls=calls)
 
     model = ScriptedChatModel(plan=plan)
     agent = build_agent("create_agent", model, tools, checkpointer=InMemorySaver())
