@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 import pytest
-from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
+from llama_index.core.agent.workflow import AgentWorkflow, FunctionAgent, ToolCallResult
 from llama_index.core.workflow import Context, Event
-from llama_index.core.workflow.handler import WorkflowHandler
+from workflows.handler import WorkflowHandler
 
 from mcp_gateway_tools import AuthorizationRequired, Gateway, user_token
 from mcp_gateway_tools.devgateway import DevGateway
@@ -143,6 +143,27 @@ async def test_wait_policy_end_to_end(dev: DevGateway, gateway: Gateway, alice: 
     assert "Q3 roadmap review" in str(result)
     # Every recorded pause was collected: nothing left to wake a stale call later.
     assert not await ctx.store.get(PENDING_KEY, default=None)
+
+
+async def test_wait_policy_in_an_agent_workflow(
+    dev: DevGateway, gateway: Gateway, alice: str
+) -> None:
+    tools = await _workspace(gateway, alice, "wait")
+    workflow = AgentWorkflow(
+        agents=[
+            FunctionAgent(
+                name="mail",
+                description="Reads mail.",
+                tools=list(tools.values()),
+                llm=function_llm([("mail_whoami", {})]),
+            )
+        ]
+    )
+    ctx = Context(workflow)
+    await ctx.store.set("user_token", alice)
+    events, _ = await _drive(workflow.run("who am I?", ctx=ctx), dev)
+    assert [e.waiting for e in _auth_events(events)] == [True]
+    assert _results(events)[0].tool_output.raw_output["user"] == "alice@example.com"
 
 
 async def test_wait_two_parallel_calls_each_get_their_answer(

@@ -48,7 +48,7 @@ async def test_image_result_is_an_image_block(kb: dict[str, GatewayTool]) -> Non
     images = [b for b in out.blocks if isinstance(b, ImageBlock)]
     assert len(images) == 1
     assert images[0].image_mimetype == "image/png"
-    assert images[0].image is not None
+    assert isinstance(images[0].image, bytes)
     assert base64.b64decode(images[0].image).startswith(b"\x89PNG")
     # Text-only readers (ReAct) are told what came, not shown bytes.
     assert out.content == "[image: image/png]"

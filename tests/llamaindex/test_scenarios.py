@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
 from llama_index.core.agent.workflow import (
     AgentWorkflow,
@@ -17,6 +18,7 @@ from llama_index.core.agent.workflow import (
     ToolCallResult,
 )
 from llama_index.core.workflow import Context
+from workflows.handler import WorkflowHandler
 
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
@@ -37,8 +39,8 @@ async def test_a_service_token_with_function_agent(service_gateway: Gateway) -> 
     assert not results["web_search"].is_error
 
 
-async def _results(handler: object) -> object:
-    async for ev in handler.stream_events():  # type: ignore[attr-defined]
+async def _results(handler: WorkflowHandler) -> AsyncIterator[ToolCallResult]:
+    async for ev in handler.stream_events():
         if isinstance(ev, ToolCallResult):
             yield ev
 
