@@ -124,7 +124,10 @@ async def test_raise_propagates_after_the_callback(kind: str, gateway: Gateway, 
 async def test_interrupt_consent_resume_success(
     kind: str, dev: DevGateway, gateway: Gateway, alice: str
 ) -> None:
-    tool = await mail_tool(gateway, alice, on_authorization_required="interrupt")
+    seen: list[dict[str, Any]] = []
+    tool = await mail_tool(
+        gateway, alice, on_authorization_required="interrupt", authorization_callback=seen.append
+    )
     agent = build_agent(kind, scripted(("list_messages", {})), [tool], checkpointer=InMemorySaver())
     config: Any = {"configurable": {"thread_id": "t-1"}}
     context = Context(user_token=alice)
@@ -142,6 +145,7 @@ async def test_interrupt_consent_resume_success(
     assert message.status == "success"
     assert message.artifact["structured_content"]["owner"] == "alice@example.com"
     assert "__interrupt__" not in done
+    assert [p["tool"] for p in seen] == ["list_messages"]  # told once, before the pause
 
 
 async def test_interrupt_resume_without_consent_gives_a_fresh_observation(
@@ -160,7 +164,7 @@ async def test_interrupt_resume_without_consent_gives_a_fresh_observation(
     done = await agent.ainvoke(Command(resume=True), config, context=context)
     [message] = tool_messages(done)
     assert_observation(message)
-    assert len(seen) >= 2  # once before pausing, again for the fresh observation
+    assert len(seen) == 2  # once before pausing, once for the fresh observation
 
 
 async def test_interrupt_declined(gateway: Gateway, alice: str) -> None:

@@ -19,8 +19,9 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.runnables import RunnableConfig, ensure_config
 from langchain_core.tools import BaseTool
+from langgraph.errors import GraphInterrupt
 from langgraph.types import interrupt
-from pydantic import Field, InstanceOf, SkipValidation
+from pydantic import Field, InstanceOf, SecretStr, SkipValidation
 
 from .._errors import AuthorizationRequired, ConfigurationError, GatewayError, MissingUserToken
 from .._gateway import Gateway
@@ -129,7 +130,7 @@ class GatewayTool(BaseTool):
         except GatewayError as exc:
             raise GatewayToolError.from_gateway_error(exc) from None
 
-    async def _acall(self, arguments: dict[str, Any], token: Any) -> Output:
+    async def _acall(self, arguments: dict[str, Any], token: str | SecretStr | None) -> Output:
         """Call the tool once; AuthorizationRequired propagates to the policy."""
         try:
             result = await self.gateway.call_tool(
@@ -141,7 +142,7 @@ class GatewayTool(BaseTool):
             raise GatewayToolError.from_gateway_error(exc) from None
         return to_output(result)
 
-    async def _acheck(self, token: Any) -> Output:
+    async def _acheck(self, token: str | SecretStr | None) -> Output:
         """What an ``authorize_<server>`` tool does: check whether consent is done."""
         try:
             pending = await check_authorization(self.gateway, self.spec.server, token=token)
@@ -162,16 +163,30 @@ class GatewayTool(BaseTool):
     async def _aflow(
         self, config: RunnableConfig, attempt: Callable[[], Awaitable[Output]]
     ) -> Output:
+        """Run ``attempt`` under the toolkit's authorization policy (async tools).
+
+        Under ``"interrupt"``, LangGraph reruns the tool from the start on resume: the
+        first attempt then succeeds if the user has consented meanwhile; otherwise
+        ``interrupt()`` returns the resume value and the call is retried exactly once.
+        The application is notified once per pause (just before it) and once per
+        observation returned, never for a retry that succeeds.
+        """
         try:
             return await attempt()
         except AuthorizationRequired as exc:
             first = exc
-        await anotify(config, self._payload(first), self.authorization_callback)
-        if self.on_authorization_required == "raise":
-            raise first
-        if self.on_authorization_required == "observation":
+        payload = self._payload(first)
+        if self.on_authorization_required != "interrupt":
+            await anotify(config, payload, self.authorization_callback)
+            if self.on_authorization_required == "raise":
+                raise first
             return authorization_output(first)
-        if declined(self._interrupt(first)):
+        try:
+            resume = self._interrupt(payload)
+        except GraphInterrupt:
+            await anotify(config, payload, self.authorization_callback)
+            raise
+        if declined(resume):
             return _declined_output(first)
         try:
             return await attempt()
@@ -180,16 +195,23 @@ class GatewayTool(BaseTool):
             return authorization_output(again)
 
     def _flow(self, config: RunnableConfig, attempt: Callable[[], Output]) -> Output:
+        """:meth:`_aflow` for sync tools; keep the two in step."""
         try:
             return attempt()
         except AuthorizationRequired as exc:
             first = exc
-        notify(config, self._payload(first), self.authorization_callback)
-        if self.on_authorization_required == "raise":
-            raise first
-        if self.on_authorization_required == "observation":
+        payload = self._payload(first)
+        if self.on_authorization_required != "interrupt":
+            notify(config, payload, self.authorization_callback)
+            if self.on_authorization_required == "raise":
+                raise first
             return authorization_output(first)
-        if declined(self._interrupt(first)):
+        try:
+            resume = self._interrupt(payload)
+        except GraphInterrupt:
+            notify(config, payload, self.authorization_callback)
+            raise
+        if declined(resume):
             return _declined_output(first)
         try:
             return attempt()
@@ -200,10 +222,10 @@ class GatewayTool(BaseTool):
     def _payload(self, error: AuthorizationRequired) -> dict[str, Any]:
         return authorization_payload(error, tool=self.name, server=self.spec.server)
 
-    def _interrupt(self, error: AuthorizationRequired) -> object:
+    def _interrupt(self, payload: dict[str, Any]) -> object:
         """Pause the graph run (first pass) or return the resume value (on resume)."""
         try:
-            return interrupt(self._payload(error))
+            return interrupt(payload)
         except (RuntimeError, KeyError) as exc:
             raise ConfigurationError(
                 'on_authorization_required="interrupt" needs the tool to run inside a '
