@@ -47,7 +47,7 @@ class OfflineModel(GenericFakeChatModel):
             reply = AIMessage(content=f"Here is what I found:\n{last.text}")
         else:
             call = {"name": "list_messages", "args": {}, "id": "call-1", "type": "tool_call"}
-            reply = AIMessage(content="", tool_calls=[call])  # type: ignore[list-item]
+            reply = AIMessage(content="", tool_calls=[call])
         return ChatResult(generations=[ChatGeneration(message=reply)])
 
 
