@@ -11,7 +11,9 @@ One policy per toolkit, because the choice belongs to the application, not the t
   retries once and returns the real result, or a fresh observation.
 
 Whatever the policy, the application is also told without parsing text: a custom event
-:data:`AUTHORIZATION_EVENT` and an optional callback, both given the same payload.
+:data:`AUTHORIZATION_EVENT` and an optional callback, both given the same payload,
+once per observation returned, per raise, or per pause (just before it; a resumed
+call that then succeeds is not reported again).
 """
 
 from __future__ import annotations
