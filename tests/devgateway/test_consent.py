@@ -145,3 +145,29 @@ def test_grants_are_per_server(devgateway: DevGateway, http: Any) -> None:
         headers=headers(devgateway.tokens.user("alice")),
     )
     assert resp.status_code == 401
+
+
+def test_unreachable_provider_on_refresh_is_502_and_keeps_grant(http: Any) -> None:
+    import socket
+
+    from mcp_gateway_tools.devgateway._store import Grant
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    text = DEFAULT_CONFIG_TOML.replace(
+        'auth = { type = "oauth", scopes = ["mail.read", "mail.send"] }',
+        f'auth = {{ type = "oauth", provider = "corp", scopes = ["mail.read"], '
+        f'client_id = "c", client_secret = "s", '
+        f'authorize_url = "http://127.0.0.1:{port}/authorize", '
+        f'token_url = "http://127.0.0.1:{port}/token" }}',
+    )
+    with DevGateway(parse_config(text)) as gw:
+        store = gw._store
+        assert store is not None
+        store.put(Grant("alice@example.com", "mail", "old-access", "old-refresh", 0.0, "mail.read"))
+        resp = http.post(gw.url("mail"), json=INITIALIZE, headers=headers(gw.tokens.user("alice")))
+        assert resp.status_code == 502
+        assert resp.json()["error"]["type"] == "BadGatewayError"
+        assert "old-" not in resp.text
+        assert gw.grants() == [("alice@example.com", "mail")]

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ._auth import Authenticator, AuthError, Principal
-from ._consent import ConsentManager
+from ._consent import ConsentManager, ProviderUnavailableError
 from ._servers import STATE_KEY, RequestState
 
 __all__ = ["GatewayApp", "Target", "error_body"]
@@ -159,7 +159,14 @@ class GatewayApp:
         target = self.targets[name]
         sent: list[Message] = []
 
+        replayed = False
+
         async def replay() -> Message:
+            # The body once, then the real channel (which reports a disconnect).
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
@@ -208,17 +215,12 @@ class GatewayApp:
         if not target.allows(principal):
             msg = f"{principal.kind} {principal.name!r} may not use server {name!r}."
             return _json(403, error_body("PermissionDeniedError", msg)), b""
-        body = b""
-        message: dict[str, Any] | None = None
-        if method == "POST":
-            body_or_error = await self._read_body(headers, receive)
-            if isinstance(body_or_error, Response):
-                return body_or_error, b""
-            body = body_or_error
-            parsed = _parse_jsonrpc(body)
-            if isinstance(parsed, Response):
-                return parsed, b""
-            message = parsed
+        body = await self._read_body(headers, receive)
+        if isinstance(body, Response):
+            return body, b""
+        message = _parse_jsonrpc(body)
+        if isinstance(message, Response):
+            return message, b""
         needed = self._servers_needed(target, message, principal)
         outbound: dict[str, dict[str, str]] = {}
         for server in self._backends_of(target):
@@ -228,7 +230,11 @@ class GatewayApp:
                 if server in needed:
                     return self._service_oauth_denied(server), b""
                 continue
-            grant = await self.consent.grant_for(principal, server)
+            try:
+                grant = await self.consent.grant_for(principal, server)
+            except ProviderUnavailableError:
+                msg = f"The OAuth provider of server {server!r} is unreachable."
+                return _json(502, error_body("BadGatewayError", msg, server=server)), b""
             if grant is not None:
                 outbound[server]["Authorization"] = f"Bearer {grant.access_token}"
             elif server in needed:

@@ -32,9 +32,17 @@ from ._auth import Authenticator, AuthError, Principal
 from ._pages import message_page
 from ._store import Grant, GrantStore
 
-__all__ = ["ConsentManager", "OAuthTarget"]
+__all__ = ["ConsentManager", "OAuthTarget", "ProviderUnavailableError"]
 
 log = logging.getLogger("mcp_gateway_tools.devgateway")
+
+
+class ProviderUnavailableError(Exception):
+    """The OAuth provider of ``server`` could not be reached to refresh a token."""
+
+    def __init__(self, server: str) -> None:
+        super().__init__(server)
+        self.server = server
 
 
 @dataclass(frozen=True)
@@ -259,6 +267,9 @@ class ConsentManager:
                 token = await client.refresh_token(
                     target.token_url, refresh_token=grant.refresh_token
                 )
+        except httpx2.TransportError:
+            # An unreachable provider says nothing about the grant: keep it, answer 502.
+            raise ProviderUnavailableError(server) from None
         except (OAuthError, httpx2.HTTPError, ValueError) as exc:
             log.info("refresh failed for %s on %s: %s", principal.label, server, type(exc).__name__)
             self.store.delete(principal.identity, server)
