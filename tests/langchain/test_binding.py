@@ -13,7 +13,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from pydantic import SecretStr
 
-from mcp_gateway_tools import Gateway, MissingUserToken, user_token
+from mcp_gateway_tools import ConfigurationError, Gateway, MissingUserToken, user_token
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayToolkit
 from tests.langchain.conftest import (
@@ -121,3 +121,21 @@ async def test_missing_token_propagates(
 async def test_listing_needs_an_identity_too(gateway: Gateway) -> None:
     with pytest.raises(MissingUserToken):
         await GatewayToolkit(gateway, ["knowledge"]).aget_tools()
+
+
+async def test_a_blank_or_mistyped_user_token_fails_closed(
+    service_gateway: Gateway,
+) -> None:
+    """A request that carries an empty user token must not run as the service."""
+    [tool] = await GatewayToolkit(
+        service_gateway, ["knowledge"], tool_filter=["kb_whoami"]
+    ).aget_tools()
+    agent = build_agent("create_agent", scripted(("kb_whoami", {})), [tool], context_schema=dict)
+    with pytest.raises(MissingUserToken):
+        await agent.ainvoke(ask(), context={"user_token": ""})
+    with pytest.raises(MissingUserToken):
+        await tool.ainvoke(tool_call("kb_whoami"), {"configurable": {"user_token": ""}})
+    with pytest.raises(ConfigurationError, match=r"str or pydantic\.SecretStr"):
+        await agent.ainvoke(ask(), context={"user_token": 42})
+    state = await agent.ainvoke(ask(), context={"user_token": None})  # not set: the service
+    assert tool_messages(state)[0].status == "success"

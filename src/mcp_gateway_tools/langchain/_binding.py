@@ -22,6 +22,8 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime, get_runtime
 from pydantic import SecretStr
 
+from .._errors import ConfigurationError
+
 __all__ = ["TOKEN_KEY", "graph_runtime", "resolve_token"]
 
 TOKEN_KEY = "user_token"
@@ -41,11 +43,17 @@ def graph_runtime() -> Runtime[Any] | None:
 
 
 def _token_value(value: object) -> str | SecretStr | None:
-    if isinstance(value, SecretStr):
-        return value if value.get_secret_value().strip() else None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    return None
+    """None means "not set here"; anything else is this request's token.
+
+    A blank string is passed on (the core rejects it with MissingUserToken) rather than
+    treated as absent: falling back to another identity, such as the service token,
+    for a request whose user token is empty would fail open.
+    """
+    if value is None or isinstance(value, str | SecretStr):
+        return value
+    raise ConfigurationError(
+        f"user_token must be a str or pydantic.SecretStr, not {type(value).__name__}."
+    )
 
 
 def _from_context(context: object) -> str | SecretStr | None:
@@ -59,8 +67,8 @@ def _from_context(context: object) -> str | SecretStr | None:
 def resolve_token(config: RunnableConfig) -> str | SecretStr | None:
     """The per-request token of this run, or None to let the core fall back.
 
-    A value that is present but not a string (or :class:`~pydantic.SecretStr`) is
-    ignored as absent rather than sent: a token is never made up from ``str(obj)``.
+    A value of another type is a ConfigurationError: a token is never made up from
+    ``str(obj)``, and a mistake never silently becomes another identity.
     """
     runtime = graph_runtime()
     if runtime is not None:
