@@ -166,3 +166,7 @@ def test_bad_policy_fails_at_construction(rich_gateway: Gateway) -> None:
 def test_full_server_url_is_accepted(rich_gateway: Gateway) -> None:
     toolkit = GatewayToolkit(rich_gateway, [f"{rich_gateway.base_url}/mcp/rich/server"])
     assert toolkit.servers == ["rich"]
+    single = Gateway(f"{rich_gateway.base_url}/mcp/rich/server")
+    assert GatewayToolkit(single).servers == ["rich"]  # the server of a full server URL
+    assert GatewayToolkit(single, "rich").servers == ["rich"]
+    single.close()
