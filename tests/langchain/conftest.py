@@ -115,11 +115,20 @@ class Recorder(BaseCallbackHandler):
 # -- servers ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def dev() -> Iterator[DevGateway]:
-    """A fresh dev gateway per test: grants never leak from one test to another."""
+@pytest.fixture(scope="module")
+def dev_server() -> Iterator[DevGateway]:
     with DevGateway() as gateway:
         yield gateway
+
+
+@pytest.fixture
+def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
+    """The module's dev gateway, with no consent granted at the start of each test
+    (every grant is revoked afterwards, so none leaks from one test to another)."""
+    assert dev_server.grants() == []
+    yield dev_server
+    for user, server in dev_server.grants():
+        dev_server.revoke(user, server)
 
 
 @pytest.fixture
