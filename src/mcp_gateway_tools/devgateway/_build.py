@@ -22,7 +22,7 @@ from ._auth import Authenticator, TestIdp
 from ._config import GatewayConfig, OAuthAuth, StaticAuth
 from ._consent import ConsentManager, OAuthTarget
 from ._oauth import ClientRegistration, MockOAuthProvider
-from ._samples import build_sample
+from ._samples import SampleContext, sample_app
 from ._servers import Backend, build_proxy_app
 
 if TYPE_CHECKING:
@@ -48,28 +48,23 @@ class Built:
 def _upstream_app(
     config: GatewayConfig, provider: MockOAuthProvider, client_ids: dict[str, str]
 ) -> Starlette:
-    samples: dict[str, Starlette] = {}
+    samples: dict[str, tuple[Starlette, Any]] = {}
     for name, server in config.servers.items():
         if server.sample is None:
             continue
         headers = server.auth.headers if isinstance(server.auth, StaticAuth) else {}
-        mcp = build_sample(
-            server.sample,
-            static_headers=headers,
-            provider=provider,
-            client_id=client_ids.get(name, ""),
-        )
-        samples[name] = mcp.http_app(path="/mcp", stateless_http=True, json_response=True)
+        context = SampleContext(dict(headers), provider, client_ids.get(name, ""))
+        samples[name] = sample_app(server.sample, context)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            for sub in samples.values():
+            for sub, _ in samples.values():
                 await stack.enter_async_context(sub.router.lifespan_context(sub))
             yield
 
     routes: list[Any] = [*provider.routes()]
-    routes += [Mount(f"/samples/{name}", app=app) for name, app in samples.items()]
+    routes += [Mount(f"/samples/{name}", app=app) for name, (_, app) in samples.items()]
     return Starlette(routes=routes, lifespan=lifespan)
 
 

@@ -10,12 +10,10 @@ issuer carry the real address.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import socket
 import tempfile
 import threading
-from collections.abc import Coroutine, Iterator, Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +24,7 @@ import uvicorn
 from ._build import Built, build_apps
 from ._config import GatewayConfig, OAuthAuth, default_config, load_config
 from ._consent_helper import ConsentResult, run_consent
+from ._serving import EmbeddedServer, bind_loopback
 from ._store import GrantStore
 
 __all__ = ["DevGateway", "Tokens"]
@@ -66,26 +65,6 @@ class Tokens:
         return f"Tokens(users={sorted(self.users)}, accounts={sorted(self.accounts)})"
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without signal handling: an embedded server must not steal Ctrl-C."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _bind(host: str, port: int = 0) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
-    # proto says TCP, and without it every response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
 class DevGateway:
     """A local MCP gateway with per-user consent. Use ``with`` or ``async with``.
 
@@ -111,7 +90,7 @@ class DevGateway:
         self._built: Built | None = None
         self._store: GrantStore | None = None
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
-        self._servers: list[_Server] = []
+        self._servers: list[EmbeddedServer] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -127,7 +106,7 @@ class DevGateway:
 
     async def _astart(self) -> None:
         host = self.config.gateway.host
-        gw_sock, up_sock = _bind(host, self._port), _bind(host)
+        gw_sock, up_sock = bind_loopback(host, self._port), bind_loopback(host)
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{gw_sock.getsockname()[1]}"
         self.upstream_url = f"http://{shown}:{up_sock.getsockname()[1]}"
@@ -159,7 +138,7 @@ class DevGateway:
                 timeout_graceful_shutdown=2,
                 ws="none",
             )
-            uv = _Server(cfg)
+            uv = EmbeddedServer(cfg)
             self._servers.append(uv)
             self._tasks.append(asyncio.create_task(uv.serve(sockets=[sock])))
         try:
@@ -179,7 +158,7 @@ class DevGateway:
 
     async def _astop(self) -> None:
         for server in self._servers:
-            server.should_exit = True
+            server.request_stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._servers, self._tasks = [], []

@@ -10,19 +10,49 @@ the identity they received (never the token).
 
 from __future__ import annotations
 
+import functools
 import struct
 import time
 import zlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
-from fastmcp.server.dependencies import get_http_headers
+from fastmcp.server.dependencies import get_http_headers, get_http_request
 from fastmcp.utilities.types import Image
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
 
 from ._oauth import MockOAuthProvider, TokenInfo
 
-__all__ = ["build_sample"]
+__all__ = ["SampleContext", "sample_app"]
+
+_CONTEXT_KEY = "mcp_gateway_tools.devgateway.sample"
+
+
+@dataclass
+class SampleContext:
+    """What one gateway's copy of a sample server knows: its credentials and its data.
+
+    The FastMCP servers are built once per process (parsing tool signatures costs
+    ~90 ms per gateway start); each gateway's upstream app puts its own context in the
+    ASGI scope, so gateways running side by side never share credentials or state.
+    """
+
+    static_headers: dict[str, str]
+    provider: MockOAuthProvider
+    client_id: str
+    sent: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    created: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _ctx() -> SampleContext:
+    context = get_http_request().scope.get(_CONTEXT_KEY)
+    if not isinstance(context, SampleContext):
+        raise ToolError("sample server context missing")
+    return context
+
 
 ARTICLES: dict[str, dict[str, Any]] = {
     "kb-1": {
@@ -90,20 +120,20 @@ def _png(width: int = 8, height: int = 8) -> bytes:
     )
 
 
-def _check_static(expected: dict[str, str]) -> None:
+def _check_static() -> None:
     received = get_http_headers(include_all=True)
-    for name, value in expected.items():
+    for name, value in _ctx().static_headers.items():
         if received.get(name.lower()) != value:
             raise ToolError(f"downstream rejected the request: missing or wrong {name} header")
 
 
-def _knowledge(expected: dict[str, str]) -> FastMCP:
+def _knowledge() -> FastMCP:
     mcp: FastMCP = FastMCP("Knowledge Base")
 
     @mcp.tool
     def search_docs(query: str) -> str:
         """Search the knowledge base; returns matching article ids and titles as text."""
-        _check_static(expected)
+        _check_static()
         words = query.lower().split()
         hits = [
             f"{aid}: {a['title']}"
@@ -115,7 +145,7 @@ def _knowledge(expected: dict[str, str]) -> FastMCP:
     @mcp.tool
     def get_article(article_id: str) -> dict[str, Any]:
         """Fetch one article as structured content: id, title, body, tags."""
-        _check_static(expected)
+        _check_static()
         if article_id not in ARTICLES:
             raise ToolError(f"no article {article_id!r}")
         return {"id": article_id, **ARTICLES[article_id]}
@@ -123,7 +153,7 @@ def _knowledge(expected: dict[str, str]) -> FastMCP:
     @mcp.tool
     def get_diagram(article_id: str) -> Image:
         """An illustration for an article, as a PNG image result."""
-        _check_static(expected)
+        _check_static()
         if article_id not in ARTICLES:
             raise ToolError(f"no article {article_id!r}")
         return Image(data=_png(), format="png")
@@ -131,19 +161,19 @@ def _knowledge(expected: dict[str, str]) -> FastMCP:
     @mcp.tool
     def kb_whoami() -> dict[str, Any]:
         """Echo the identity the knowledge base received: always the shared credential."""
-        _check_static(expected)
+        _check_static()
         return {"server": "knowledge", "identity": "shared-credential"}
 
     return mcp
 
 
-def _search(expected: dict[str, str]) -> FastMCP:
+def _search() -> FastMCP:
     mcp: FastMCP = FastMCP("Web Search")
 
     @mcp.tool
     def web_search(query: str, limit: int = 3) -> dict[str, Any]:
         """Search the (fake) web; structured results with title, url and snippet."""
-        _check_static(expected)
+        _check_static()
         limit = max(1, min(limit, 10))
         slug = "-".join(query.lower().split()) or "empty"
         results = [
@@ -159,14 +189,16 @@ def _search(expected: dict[str, str]) -> FastMCP:
     @mcp.tool
     def search_whoami() -> dict[str, Any]:
         """Echo the identity the search server received: the shared API key."""
-        _check_static(expected)
+        _check_static()
         return {"server": "search", "identity": "api-key"}
 
     return mcp
 
 
-def _user(provider: MockOAuthProvider, client_id: str, scope: str) -> TokenInfo:
+def _user(scope: str) -> TokenInfo:
     """Resolve the caller from the forwarded OAuth access token, and nothing else."""
+    context = _ctx()
+    provider, client_id = context.provider, context.client_id
     header = get_http_headers(include={"authorization"}).get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else ""
     info = provider.introspect(token) if token else None
@@ -177,9 +209,8 @@ def _user(provider: MockOAuthProvider, client_id: str, scope: str) -> TokenInfo:
     return info
 
 
-def _mail(provider: MockOAuthProvider, client_id: str) -> FastMCP:
+def _mail() -> FastMCP:
     mcp: FastMCP = FastMCP("Mail")
-    sent: dict[str, list[dict[str, str]]] = {}
 
     def box(user: str) -> list[dict[str, str]]:
         return MAILBOXES.get(user) or [
@@ -190,14 +221,14 @@ def _mail(provider: MockOAuthProvider, client_id: str) -> FastMCP:
     @mcp.tool
     def list_messages(limit: int = 10) -> dict[str, Any]:
         """List the caller's own inbox: owner and message summaries (id, from, subject)."""
-        me = _user(provider, client_id, "mail.read").user
+        me = _user("mail.read").user
         items = [{k: m[k] for k in ("id", "from", "subject")} for m in box(me)[: max(0, limit)]]
         return {"owner": me, "messages": items}
 
     @mcp.tool
     def read_message(message_id: str) -> dict[str, Any]:
         """Read one message of the caller's own inbox (other users' ids are not found)."""
-        me = _user(provider, client_id, "mail.read").user
+        me = _user("mail.read").user
         for m in box(me):
             if m["id"] == message_id:
                 return {"owner": me, **m}
@@ -206,30 +237,29 @@ def _mail(provider: MockOAuthProvider, client_id: str) -> FastMCP:
     @mcp.tool
     def send_message(to: str, subject: str, body: str) -> dict[str, Any]:
         """Send a message from the caller's own address."""
-        me = _user(provider, client_id, "mail.send").user
-        outbox = sent.setdefault(me, [])
+        me = _user("mail.send").user
+        outbox = _ctx().sent.setdefault(me, [])
         outbox.append({"to": to, "subject": subject, "body": body})
         return {"sent": True, "from": me, "to": to, "id": f"s-{len(outbox)}"}
 
     @mcp.tool
     def mail_whoami() -> dict[str, Any]:
         """Echo the identity the mail server derived from the forwarded OAuth token."""
-        info = _user(provider, client_id, "mail.read")
+        info = _user("mail.read")
         return {"server": "mail", "user": info.user, "scopes": list(info.scopes),
                 "token_id": info.token_id}  # fmt: skip
 
     return mcp
 
 
-def _calendar(provider: MockOAuthProvider, client_id: str) -> FastMCP:
+def _calendar() -> FastMCP:
     mcp: FastMCP = FastMCP("Calendar")
-    created: dict[str, list[dict[str, Any]]] = {}
 
     @mcp.tool
     def list_events(day: str | None = None) -> dict[str, Any]:
         """List the caller's own events, optionally only those starting on ``day`` (YYYY-MM-DD)."""
-        me = _user(provider, client_id, "calendar.read").user
-        events = CALENDARS.get(me, []) + created.get(me, [])
+        me = _user("calendar.read").user
+        events = CALENDARS.get(me, []) + _ctx().created.get(me, [])
         if day:
             events = [e for e in events if str(e["start"]).startswith(day)]
         return {"owner": me, "events": events}
@@ -237,8 +267,8 @@ def _calendar(provider: MockOAuthProvider, client_id: str) -> FastMCP:
     @mcp.tool
     def create_event(title: str, start: str, minutes: int = 30) -> dict[str, Any]:
         """Create an event in the caller's own calendar."""
-        me = _user(provider, client_id, "calendar.write").user
-        mine = created.setdefault(me, [])
+        me = _user("calendar.write").user
+        mine = _ctx().created.setdefault(me, [])
         event = {"id": f"e-new-{len(mine) + 1}", "title": title, "start": start,
                  "minutes": minutes, "created": time.time()}  # fmt: skip
         mine.append(event)
@@ -247,27 +277,37 @@ def _calendar(provider: MockOAuthProvider, client_id: str) -> FastMCP:
     @mcp.tool
     def calendar_whoami() -> dict[str, Any]:
         """Echo the identity the calendar derived from the forwarded OAuth token."""
-        info = _user(provider, client_id, "calendar.read")
+        info = _user("calendar.read")
         return {"server": "calendar", "user": info.user, "scopes": list(info.scopes),
                 "token_id": info.token_id}  # fmt: skip
 
     return mcp
 
 
-def build_sample(
-    kind: str,
-    *,
-    static_headers: dict[str, str],
-    provider: MockOAuthProvider,
-    client_id: str,
-) -> FastMCP:
-    """Build the sample server ``kind``; OAuth samples accept tokens for ``client_id``."""
-    if kind == "knowledge":
-        return _knowledge(static_headers)
-    if kind == "search":
-        return _search(static_headers)
-    if kind == "mail":
-        return _mail(provider, client_id)
-    if kind == "calendar":
-        return _calendar(provider, client_id)
-    raise ValueError(f"unknown sample server {kind!r}")
+_BUILDERS = {"knowledge": _knowledge, "search": _search, "mail": _mail, "calendar": _calendar}
+
+
+@functools.cache
+def _server(kind: str) -> FastMCP:
+    return _BUILDERS[kind]()
+
+
+class _WithContext:
+    """ASGI wrapper putting one gateway's SampleContext into every request's scope."""
+
+    def __init__(self, app: Starlette, context: SampleContext) -> None:
+        self.app = app
+        self.context = context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, _CONTEXT_KEY: self.context}
+        await self.app(scope, receive, send)
+
+
+def sample_app(kind: str, context: SampleContext) -> tuple[Starlette, _WithContext]:
+    """A fresh HTTP app (own session manager) for sample ``kind``; serve the wrapper."""
+    if kind not in _BUILDERS:
+        raise ValueError(f"unknown sample server {kind!r}")
+    app = _server(kind).http_app(path="/mcp", stateless_http=True, json_response=True)
+    return app, _WithContext(app, context)
