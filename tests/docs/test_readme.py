@@ -1,0 +1,164 @@
+"""Every README snippet marked ``<!-- readme-test: NAME -->`` runs against the dev gateway.
+
+The README tells the reader which names a snippet expects from the application (a chat
+model ``model`` / ``llm``, users' tokens from the request, UI hooks); this harness
+provides them: scripted offline models, the dev gateway's tokens, and UI hooks that
+complete the consent the way a browser would. Then it checks what the snippet claims.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcp_gateway_tools import Gateway
+from mcp_gateway_tools.demo._models import langchain_model, llamaindex_llm
+from mcp_gateway_tools.devgateway import DevGateway
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+_BLOCK = re.compile(r"<!-- readme-test: ([\w-]+) -->\s*```python\n(.*?)```", re.S)
+
+
+def snippets() -> dict[str, str]:
+    return dict(_BLOCK.findall(README.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def dev() -> Iterator[DevGateway]:
+    with DevGateway() as gateway:
+        yield gateway
+
+
+class ConsentUI:
+    """The application's UI hooks the snippets call: show a button, wait for the user."""
+
+    def __init__(self, dev: DevGateway, user: str) -> None:
+        self.dev, self.user = dev, user
+        self.shown: list[dict[str, str]] = []
+
+    def show_consent_button(self, urls: dict[str, str], names: dict[str, str]) -> None:
+        assert set(urls) <= set(names)
+        self.shown.append(dict(urls))
+
+    async def user_has_consented(self) -> None:
+        for server, link in self.shown[-1].items():
+            await self.dev.aconsent(self.user, server, link=link)
+
+
+async def run_snippet(name: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """Run one snippet as the body of a real module (its dataclasses need one)."""
+    source = snippets()[name]
+    code = compile(source, f"README.md:{name}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    module = types.ModuleType(f"readme_{name.replace('-', '_')}")
+    module.__dict__.update(namespace)
+    sys.modules[module.__name__] = module
+    try:
+        result = eval(code, module.__dict__)
+        if inspect.iscoroutine(result):
+            await result
+    finally:
+        del sys.modules[module.__name__]
+        names = dict(module.__dict__)  # a dropped module's dict is cleared
+        for value in names.values():
+            if isinstance(value, Gateway):
+                await value.aclose()
+    return names
+
+
+def base(dev: DevGateway, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> dict[str, Any]:
+    monkeypatch.setenv("MCP_GATEWAY_URL", dev.base_url)
+    monkeypatch.setenv("MCP_GATEWAY_TOKEN", dev.tokens.service)
+    return dict(extra)
+
+
+def test_every_marked_snippet_has_a_test() -> None:
+    tested = {n.removeprefix("test_").replace("_", "-") for n in globals() if n.startswith("test_")}
+    assert set(snippets()) <= tested, set(snippets()) - tested
+    assert len(snippets()) >= 6
+
+
+async def test_langchain_a(
+    dev: DevGateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = langchain_model([("search_docs", {"query": "vpn"})], None)
+    ns = await run_snippet("langchain-a", base(dev, monkeypatch, model=model))
+    assert "kb-3: VPN setup" in ns["result"]["messages"][-1].text
+    assert "kb-3: VPN setup" in capsys.readouterr().out
+
+
+async def test_langchain_b(
+    dev: DevGateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await dev.aconsent("alice", "calendar")
+    model = langchain_model([("list_events", {})], None)
+    ns = base(dev, monkeypatch, model=model, alice_token=dev.tokens.user("alice"),
+              bob_token=dev.tokens.user("bob"))  # fmt: skip
+    ns = await run_snippet("langchain-b", ns)
+    out = capsys.readouterr().out
+    assert re.search(rf"Connect Calendar: {re.escape(dev.base_url)}/consent/\S+", out)
+    assert "alice@example.com" in ns["alice_answer"]
+    assert "bob@example.com" not in out
+
+
+async def test_langchain_c(dev: DevGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    ui = ConsentUI(dev, "alice")
+    model = langchain_model([("search_docs", {"query": "expense"}), ("list_messages", {})], None)
+    ns = base(dev, monkeypatch, model=model, user_token=dev.tokens.user("alice"),
+              show_consent_button=ui.show_consent_button,
+              user_has_consented=ui.user_has_consented)  # fmt: skip
+    ns = await run_snippet("langchain-c", ns)
+    assert len(ui.shown) == 1
+    assert "mail" in ui.shown[0]
+    assert "__interrupt__" not in ns["state"]
+    answer = ns["state"]["messages"][-1].text
+    assert "kb-2: Expense policy" in answer
+    assert "alice@example.com" in answer
+
+
+async def test_llamaindex_a(dev: DevGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    llm = llamaindex_llm([[("get_article", {"article_id": "kb-3"})]], None)
+    ns = await run_snippet("llamaindex-a", base(dev, monkeypatch, llm=llm))
+    assert "VPN setup" in str(ns["response"])
+
+
+async def test_llamaindex_b(
+    dev: DevGateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await dev.aconsent("alice", "calendar")
+    llm = llamaindex_llm([[("list_events", {})]], None)
+    ns = base(dev, monkeypatch, llm=llm, alice_token=dev.tokens.user("alice"),
+              bob_token=dev.tokens.user("bob"))  # fmt: skip
+    ns = await run_snippet("llamaindex-b", ns)
+    out = capsys.readouterr().out
+    assert re.search(rf"bob must connect Calendar: {re.escape(dev.base_url)}/consent/\S+", out)
+    assert "alice@example.com" in out
+    assert "bob@example.com" not in out
+
+
+async def test_llamaindex_c(dev: DevGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    ui = ConsentUI(dev, "alice")
+    llm = llamaindex_llm([[("search_docs", {"query": "expense"})], [("list_messages", {})]], None)
+    ns = base(dev, monkeypatch, llm=llm, user_token=dev.tokens.user("alice"),
+              show_consent_button=ui.show_consent_button,
+              user_has_consented=ui.user_has_consented)  # fmt: skip
+    ns = await run_snippet("llamaindex-c", ns)
+    assert len(ui.shown) == 1
+    assert "Expense policy" in str(ns["response"])
+    assert "alice@example.com" in str(ns["response"])
+
+
+async def test_display(dev: DevGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[Any] = []
+    ns = base(dev, monkeypatch, user_token=dev.tokens.user("bob"))
+    monkeypatch.setattr("mcp_gateway_tools.notebook.show_authorization", shown.append)
+    ns = await run_snippet("display", ns)
+    assert shown
+    assert shown[0]["type"] == "authorization_required"
