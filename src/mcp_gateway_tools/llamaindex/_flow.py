@@ -25,6 +25,7 @@ __all__ = [
     "TOKEN_KEY",
     "context_token",
     "in_step",
+    "is_pending",
     "mark_pending",
     "request_id_for",
     "step_context",
