@@ -101,3 +101,14 @@ def test_start_stop_for_notebooks() -> None:
     gw.stop()
     with pytest.raises(httpx2.ConnectError):
         httpx2.get(f"{gw.base_url}/healthz", timeout=2)
+
+
+def test_port_in_use_is_a_clean_error() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match="in use"), DevGateway(port=port):
+            pass

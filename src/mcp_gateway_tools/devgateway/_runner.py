@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import tempfile
 import threading
 from collections.abc import Coroutine, Mapping
@@ -106,7 +107,23 @@ class DevGateway:
 
     async def _astart(self) -> None:
         host = self.config.gateway.host
-        gw_sock, up_sock = bind_loopback(host, self._port), bind_loopback(host)
+        gw_sock = bind_loopback(host, self._port)
+        try:
+            up_sock = bind_loopback(host)
+        except OSError:
+            gw_sock.close()
+            raise
+        try:
+            await self._start_on(gw_sock, up_sock)
+        except BaseException:
+            await self._astop()
+            gw_sock.close()  # uvicorn closes them itself on a normal shutdown
+            up_sock.close()
+            raise
+        log.info("dev gateway listening on %s", self.base_url)
+
+    async def _start_on(self, gw_sock: socket.socket, up_sock: socket.socket) -> None:
+        host = self.config.gateway.host
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{gw_sock.getsockname()[1]}"
         self.upstream_url = f"http://{shown}:{up_sock.getsockname()[1]}"
@@ -141,20 +158,13 @@ class DevGateway:
             uv = EmbeddedServer(cfg)
             self._servers.append(uv)
             self._tasks.append(asyncio.create_task(uv.serve(sockets=[sock])))
-        try:
-            async with asyncio.timeout(20):
-                while not all(s.started for s in self._servers):
-                    for task in self._tasks:
-                        if task.done():
-                            task.result()
-                            raise RuntimeError("dev gateway server exited during startup")
-                    await asyncio.sleep(0.01)
-        except BaseException:
-            await self._astop()
-            gw_sock.close()  # uvicorn closes them itself on a normal shutdown
-            up_sock.close()
-            raise
-        log.info("dev gateway listening on %s", self.base_url)
+        async with asyncio.timeout(20):
+            while not all(s.started for s in self._servers):
+                for task in self._tasks:
+                    if task.done():
+                        task.result()
+                        raise RuntimeError("dev gateway server exited during startup")
+                await asyncio.sleep(0.01)
 
     async def _astop(self) -> None:
         for server in self._servers:
