@@ -112,3 +112,26 @@ def test_port_in_use_is_a_clean_error() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(OSError, match="in use"), DevGateway(port=port):
             pass
+
+
+def test_two_gateways_side_by_side_share_nothing() -> None:
+    with DevGateway() as one, DevGateway() as two, httpx2.Client(timeout=30) as http:
+        one.consent("alice", "mail")
+        sent = http.post(
+            one.url("mail"),
+            json=call("send_message", {"to": "x@example.com", "subject": "s", "body": "b"}),
+            headers=headers(one.tokens.user("alice")),
+        )
+        assert sent.json()["result"]["structuredContent"]["id"] == "s-1"
+        assert two.grants() == []
+        resp = http.post(
+            two.url("mail"), json=INITIALIZE, headers=headers(two.tokens.user("alice"))
+        )
+        assert resp.status_code == 401
+        two.consent("alice", "mail")
+        again = http.post(
+            two.url("mail"),
+            json=call("send_message", {"to": "x@example.com", "subject": "s", "body": "b"}),
+            headers=headers(two.tokens.user("alice")),
+        )
+        assert again.json()["result"]["structuredContent"]["id"] == "s-1"
