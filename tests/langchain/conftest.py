@@ -102,14 +102,16 @@ class Recorder(BaseCallbackHandler):
         self.custom.append((name, data))
         self.calls.append(("on_custom_event", (name, data), kwargs))
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("on_"):
+    def __getattribute__(self, name: str) -> Any:
+        # BaseCallbackHandler defines every on_* hook as a no-op; record them all.
+        if name.startswith("on_") and name != "on_custom_event":
+            calls = object.__getattribute__(self, "calls")
 
             def record(*args: Any, **kwargs: Any) -> None:
-                self.calls.append((name, args, kwargs))
+                calls.append((name, args, kwargs))
 
             return record
-        raise AttributeError(name)
+        return object.__getattribute__(self, name)
 
 
 # -- servers ---------------------------------------------------------------------------

@@ -71,6 +71,9 @@ async def test_no_token_leaks_anywhere(
         for m in tool_results
     )
     assert recorder.custom
+    hooks = {name for name, _, _ in recorder.calls}
+    assert {"on_chain_start", "on_tool_start", "on_tool_end", "on_chat_model_start"} <= hooks
+    assert {"on_tool_error", "on_custom_event"} <= hooks
     assert seen
 
     haystack = "\n".join(
