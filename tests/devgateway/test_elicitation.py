@@ -56,3 +56,46 @@ async def test_through_a_client_session(gw: DevGateway) -> None:
         inbox = await client.call_tool("list_messages", {})
         assert inbox.structured_content is not None
         assert inbox.structured_content["owner"] == "bob@example.com"
+
+
+@pytest.fixture
+def gw_input() -> Iterator[DevGateway]:
+    text = DEFAULT_CONFIG_TOML + '\n[gateway]\nauth_required_style = "input-required"\n'
+    with DevGateway(parse_config(text)) as gateway:
+        yield gateway
+
+
+def test_input_required_result_shape(gw_input: DevGateway, http: Any) -> None:
+    token = gw_input.tokens.user("alice")
+    assert (
+        http.post(gw_input.url("mail"), json=INITIALIZE, headers=headers(token)).status_code == 200
+    )
+    resp = http.post(gw_input.url("mail"), json=call("mail_whoami", id=3), headers=headers(token))
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["id"] == 3
+    result = body["result"]
+    assert result["resultType"] == "input_required"
+    request = result["inputRequests"]["authorize-mail"]
+    assert request["method"] == "elicitation/create"
+    assert request["params"]["mode"] == "url"
+    assert request["params"]["url"].startswith(f"{gw_input.base_url}/consent/")
+
+
+async def test_input_required_driven_by_a_client_elicitation_handler(gw_input: DevGateway) -> None:
+    from fastmcp.client.elicitation import ElicitResult
+
+    urls: list[str] = []
+
+    async def handler(message: str, response_type: Any, params: Any, context: Any) -> ElicitResult:
+        urls.append(params.url)
+        await gw_input.aconsent("bob", "mail", link=params.url)
+        return ElicitResult(action="accept")
+
+    async with Client(
+        gw_input.url("mail"), auth=gw_input.tokens.user("bob"), elicitation_handler=handler
+    ) as client:
+        result = await client.call_tool("mail_whoami", {})
+    assert result.structured_content is not None
+    assert result.structured_content["user"] == "bob@example.com"
+    assert len(urls) == 1

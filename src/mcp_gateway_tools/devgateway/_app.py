@@ -77,7 +77,7 @@ class GatewayApp:
         consent: ConsentManager,
         extra_routes: list[Route],
         max_body_bytes: int,
-        elicitation: bool = False,
+        style: str = "http-401",
     ) -> None:
         self.targets = targets
         self.static_headers = static_headers
@@ -85,7 +85,9 @@ class GatewayApp:
         self.auth = authenticator
         self.consent = consent
         self.max_body = max_body_bytes
-        self.elicitation = elicitation
+        self.style = style
+        # Both in-band styles let users connect and list; only tools/call asks.
+        self.elicitation = style in ("url-elicitation", "input-required")
         routes = [*consent.routes(), *extra_routes, Route("/healthz", self._health)]
         self.router = Starlette(
             routes=routes,
@@ -277,6 +279,22 @@ class GatewayApp:
         display = self.display_names.get(server, server)
         link = self.consent.authorization_url(principal, server)
         log.info("authorization required for %s on %s", principal.label, server)
+        if self.style == "input-required" and message is not None:
+            # MCP 2026-07-28 form: the URL request travels inside the tools/call result.
+            request = {
+                "method": "elicitation/create",
+                "params": {
+                    "mode": "url",
+                    "url": link,
+                    "message": f"Authorize {display} to continue, then retry.",
+                },
+            }
+            result = {
+                "resultType": "input_required",
+                "inputRequests": {f"authorize-{server}": request},
+            }
+            rpc_result = {"jsonrpc": "2.0", "id": message.get("id"), "result": result}
+            return JSONResponse(rpc_result, status_code=200)
         if self.elicitation and message is not None:
             # MCP 2025-11-25 form: JSON-RPC error -32042 carrying URL elicitations.
             elicitation = {

@@ -160,7 +160,7 @@ def build_apps(
             Route("/idp/.well-known/openid-configuration", openid),
         ],
         max_body_bytes=config.gateway.max_body_bytes,
-        elicitation=config.gateway.auth_required_style == "url-elicitation",
+        style=config.gateway.auth_required_style,
     )
     return Built(
         gateway=gateway,

@@ -306,7 +306,7 @@ class DevGateway:
         """
         if server not in self._b.consent.targets:
             raise ValueError(f"server {server!r} does not use per-user OAuth")
-        if link is None and self.config.gateway.auth_required_style == "url-elicitation":
+        if link is None and self.config.gateway.auth_required_style != "http-401":
             # No 401 at connect in this style: take the link the -32042 error would carry.
             assert self._store is not None
             if self._store.get(self.user_email(user), server) is not None:
