@@ -25,31 +25,61 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+    port: int
+
+
+@contextmanager
+def running_servers(*extra_tools: int) -> Iterator[list[Server]]:
+    """Start one benchmarks/echo_server.py process per entry (all at once: they start in
+    parallel); yield where each listens."""
+    procs: list[tuple[subprocess.Popen[bytes], int]] = []
+    try:
+        for tools in extra_tools:
+            port = free_port()
+            proc = subprocess.Popen(
+                [sys.executable, str(HERE / "echo_server.py"), str(port), str(tools)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "FASTMCP_LOG_LEVEL": "ERROR"},
+            )
+            procs.append((proc, port))
+        servers = []
+        deadline = time.monotonic() + 60
+        for proc, port in procs:
+            url = f"http://127.0.0.1:{port}"
+            while True:
+                try:
+                    stats(url)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError("benchmark server did not start") from None
+                    time.sleep(0.05)
+            servers.append(Server(url, proc.pid, port))
+        yield servers
+    finally:
+        for proc, _ in procs:
+            proc.terminate()
+        for proc, _ in procs:
+            proc.wait(timeout=10)
+
+
+@contextmanager
+def running_server(extra_tools: int = 0) -> Iterator[Server]:
+    """Start benchmarks/echo_server.py in its own process; yield where it listens."""
+    with running_servers(extra_tools) as servers:
+        yield servers[0]
+
+
 @contextmanager
 def echo_server(extra_tools: int = 0) -> Iterator[str]:
     """Start benchmarks/echo_server.py in its own process; yield its base URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(HERE / "echo_server.py"), str(port), str(extra_tools)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "FASTMCP_LOG_LEVEL": "ERROR"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                stats(url)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("benchmark server did not start") from None
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_server(extra_tools) as server:
+        yield server.url
 
 
 def stats(url: str, reset: bool = False) -> dict[str, int]:

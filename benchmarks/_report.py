@@ -1,0 +1,355 @@
+"""The benchmark report: Markdown tables, the targets verdict, and one PNG."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import importlib.metadata as md
+import os
+import platform
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from _contenders import CONTENDERS
+from _harness import Samples
+
+if TYPE_CHECKING:
+    from run import Report
+
+LOAD_BASELINE = "ours: LangChain GatewayToolkit, cold"
+COLORS = {"ours": "#2a9d4b", "floor": "#8d99ae", "peer": "#e07a2f"}
+
+
+def name(key: str) -> str:
+    return CONTENDERS[key].name
+
+
+def family(label: str) -> str:
+    for contender in CONTENDERS.values():
+        if contender.name == label:
+            return contender.family
+    return "ours" if label.startswith("ours") else "peer"
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f}" if value >= 100 else f"{value:.2f}"
+
+
+def samples_table(results: dict[str, Samples], baseline: str, *, extra: str = "") -> str:
+    """Median, p90, n and the ratio of medians to ``baseline`` (computed in this run)."""
+    base = results[baseline].median_ms if baseline in results else 0.0
+    lines = [
+        f"| contender | median ms | p90 ms | n | x {baseline}{extra} |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for s in results.values():
+        if not s.seconds:
+            continue
+        ratio = f"{s.median_ms / base:.2f}" if base else "-"
+        lines.append(
+            f"| {s.name} | {_ms(s.median_ms)} | {_ms(s.p90_ms)} | {len(s.seconds)} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def requests_table(requests: dict[str, dict[str, float]]) -> str:
+    lines = ["| contender | HTTP requests per call | by method |", "|---|---:|---|"]
+    for label, counts in requests.items():
+        total = sum(counts.values())
+        detail = ", ".join(f"{m} {n:g}" for m, n in counts.items())
+        lines.append(f"| {label} | {total:g} | {detail} |")
+    return "\n".join(lines)
+
+
+def many_table(rows: list[dict[str, Any]], baseline: str) -> str:
+    base = next((r["throughput"] for r in rows if r["name"] == baseline), 0.0)
+    lines = [
+        "| contender | users done | calls | calls/s | x raw fastmcp | client CPU ms/call "
+        "| call median ms | call p90 ms | per-user setup ms | peak sessions "
+        "| peak TCP conns | RSS growth MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = f"{r['throughput'] / base:.2f}" if base else "-"
+        lines.append(
+            f"| {r['name']} | {r['users']} | {r['calls']} | {r['throughput']:.1f} | {ratio} "
+            f"| {r['cpu_ms_per_call']:.2f} "
+            f"| {_ms(r['median_ms'])} | {_ms(r['p90_ms'])} | {_ms(r['setup_median_ms'])} "
+            f"| {r['peak_sessions']} | {r['peak_server_connections']} "
+            f"| {r['rss_growth_mb']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def targets(report: Report) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, met) for each of issue 7's targets; met None = not measured."""
+    out: list[tuple[str, str, bool | None]] = []
+    warm, first = report.warm, report.first
+    lc, li, raw = name("ours-langchain"), name("ours-llamaindex"), name("raw-fastmcp")
+    peer = name("langchain.mcp")
+    if lc in warm and raw in warm:
+        r = warm[lc].median_ms / warm[raw].median_ms
+        out.append(
+            (
+                "warm LangChain tool call <= 1.10 x raw fastmcp reused client",
+                f"{r:.2f} x ({_ms(warm[lc].median_ms)} vs {_ms(warm[raw].median_ms)} ms)",
+                r <= 1.10,
+            )
+        )
+    if lc in warm and peer in warm:
+        r = warm[peer].median_ms / warm[lc].median_ms
+        out.append(
+            (
+                ">= 10 x faster than langchain.mcp's per-call pattern (warm)",
+                f"{r:.1f} x faster ({_ms(warm[lc].median_ms)} vs {_ms(warm[peer].median_ms)} ms)",
+                r >= 10,
+            )
+        )
+    for ours in (lc, li):
+        if ours in first and raw in first:
+            r = first[ours].median_ms / first[raw].median_ms
+            out.append(
+                (
+                    f"new user's first call <= 0.3 x a fresh fastmcp Client ({ours})",
+                    f"{r:.2f} x ({_ms(first[ours].median_ms)} vs {_ms(first[raw].median_ms)} ms)",
+                    r <= 0.3,
+                )
+            )
+    for ours in (lc, li):
+        if ours in report.requests:
+            counts = report.requests[ours]
+            total = sum(counts.values())
+            out.append(
+                (
+                    f"exactly 1 HTTP request per warm call ({ours})",
+                    ", ".join(f"{m} {n:g}" for m, n in counts.items()) or "none",
+                    abs(total - 1) < 1e-9 and counts.get("tools/call") == 1,
+                )
+            )
+    rows = {r["name"]: r for r in report.many}
+    if raw in rows:
+        base = rows[raw]["throughput"]
+        for key in ("ours-langchain", "ours-langchain-32", "ours-llamaindex"):
+            r = rows.get(name(key))
+            if r is None:
+                continue
+            ratio = r["throughput"] / base if base else 0.0
+            bound = 32 if key.endswith("-32") else 256
+            bounded = r["peak_sessions"] <= bound + 2  # +2: the loader and warm-up identities
+            out.append(
+                (
+                    f"many users: throughput >= 0.9 x raw fastmcp, bounded ({r['name']})",
+                    f"{ratio:.2f} x ({r['throughput']:.0f} vs {base:.0f} calls/s); "
+                    f"peak {r['peak_sessions']} sessions (bound {bound}), "
+                    f"RSS +{r['rss_growth_mb']:.0f} MB",
+                    ratio >= 0.9 and bounded and r["errors"] == 0,
+                )
+            )
+    return out
+
+
+def markdown(report: Report, *, command: str) -> str:
+    cfg = report.config
+    raw = name("raw-fastmcp")
+    parts = [
+        "# Benchmarks",
+        "",
+        "<!-- Generated by benchmarks/run.py; edit the script, not this file. -->",
+        "",
+        f"- Command: `{command}`",
+        f"- Machine: {machine()}",
+        f"- Run: {today()}, {report.seconds:.0f} s in all",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+        "- Server: fastmcp echo server (streamable HTTP) in its own process on 127.0.0.1; "
+        "contenders alternate round by round; ratios are medians over medians from the "
+        "same run.",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | met |",
+        "|---|---|:---:|",
+    ]
+    for target, measured, met in targets(report):
+        verdict = "n/a" if met is None else ("yes" if met else "**no**")
+        parts.append(f"| {target} | {measured} | {verdict} |")
+    parts += [
+        "",
+        "## 1. Warm sequential calls of one user",
+        "",
+        f"{cfg.warm_rounds} rounds x {cfg.warm_per_round} calls per contender, alternating; "
+        "each contender's session, if it keeps one, is already open.",
+        "",
+        samples_table(report.warm, raw),
+        "",
+        "## 2. First call of a user never seen before",
+        "",
+        "From a warm process (imports and any shared state done) to the first result for a "
+        "new token: for the peers that includes building that user's tools (their tools "
+        "carry the user's headers); ours reuse one tool list for every user. Releasing the "
+        f"user afterwards is not timed. {cfg.first_rounds} rounds x {cfg.first_per_round}.",
+        "",
+        samples_table(report.first, raw),
+        "",
+        "## 3. Many users",
+        "",
+        f"{cfg.users} users x {cfg.calls} sequential calls, {cfg.concurrency} users at a "
+        f"time, each contender in its own process; no call starts after {cfg.budget:g} s, so "
+        "slow contenders finish fewer users. calls/s is over the wall time including each "
+        "user's setup; peak sessions = MCP sessions open on the client side (pooled, held "
+        "or in flight); peak TCP conns = the process's established connections to the server; "
+        "RSS growth = the client process, peak during the run minus before it.",
+        "",
+        many_table(report.many, raw),
+        "",
+        "## 4. HTTP requests per tool call at steady state",
+        "",
+        f"Counted at the server over {cfg.request_calls} calls after two warm-up calls.",
+        "",
+        requests_table(report.requests),
+        "",
+        "## 5. Tool loading",
+        "",
+        f"{cfg.load_tools} tools x {cfg.load_servers} servers, the servers listed "
+        "concurrently. Cold: a new Gateway (no session, nothing cached). Cached: the same "
+        "call again (the Gateway's per-identity listing cache). The peers have no listing "
+        "cache; as their tools carry one user's headers, every new user pays their cold "
+        f"time again, while ours build the list once for every user. {cfg.load_rounds} rounds.",
+        "",
+        samples_table(report.loading, LOAD_BASELINE),
+    ]
+    if report.gateway:
+        parts += [
+            "",
+            "## 6. Through the dev gateway",
+            "",
+            "The same warm calls, through `python -m mcp_gateway_tools.devgateway` (its own "
+            "process) in front of the echo server; requests counted at the echo server "
+            "(what the gateway forwards).",
+            "",
+            samples_table(report.gateway, raw),
+            "",
+            requests_table(report.gateway_requests),
+        ]
+    if report.unavailable:
+        parts += ["", "## Could not run here", ""]
+        for label, why in report.unavailable.items():
+            parts.append(f"- **{label}**: {why}")
+    parts += [
+        "",
+        "## What each contender does",
+        "",
+        "- **ours: LangChain GatewayTool**: `GatewayToolkit(gateway, servers).aget_tools()` "
+        "once; each call `await tool.ainvoke(tool_call, config={'configurable': "
+        "{'user_token': token}})`.",
+        "- **ours: LlamaIndex GatewayTool**: `GatewayToolSpec(...).to_tool_list_async()` "
+        "once; each call `await tool.acall(text=...)` under `user_token(token)`.",
+        "- **raw fastmcp Client**: `Client(url, auth=token)` opened once per user, "
+        "`call_tool_mcp` (no result conversion): the floor for a pooled session.",
+        "- **raw httpx2 JSON-RPC POST**: `initialize` once, then one `tools/call` POST per "
+        "call on a shared httpx2 client: the physical floor.",
+        "- **langchain.mcp**: `MCPAdapter(Client(url, auth=token)).list_tools()` per user; "
+        "each tool call runs `async with client` (a session per call). *held*: the adapter "
+        "kept open with `async with adapter` (one session per user, never shared).",
+        "- **langchain-mcp-adapters**: `MultiServerMCPClient({...headers...}).get_tools()` "
+        "per user, a session per call.",
+        "- **llama-index-tools-mcp**: `McpToolSpec(BasicMCPClient(url, headers=...))"
+        ".to_tool_list_async()` per user, a session per call.",
+        "",
+        "![benchmarks](benchmarks.png)",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def versions() -> dict[str, str]:
+    names = [
+        "fastmcp",
+        "mcp",
+        "httpx2",
+        "langchain-core",
+        "langchain",
+        "langgraph",
+        "llama-index-core",
+        "langchain-mcp-adapters",
+        "llama-index-tools-mcp",
+    ]
+    found = {}
+    for name in names:
+        with contextlib.suppress(md.PackageNotFoundError):
+            found[name] = md.version(name)
+    return found
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def today() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def plot(report: Report, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
+    panels: list[tuple[Any, str, list[tuple[str, float, float | None]], bool]] = [
+        (
+            axes[0][0],
+            "1. Warm call, one user (median ms, p90 tick; log)",
+            [(s.name, s.median_ms, s.p90_ms) for s in report.warm.values() if s.seconds],
+            True,
+        ),
+        (
+            axes[0][1],
+            "2. First call of a new user (median ms, p90 tick; log)",
+            [(s.name, s.median_ms, s.p90_ms) for s in report.first.values() if s.seconds],
+            True,
+        ),
+        (
+            axes[1][0],
+            f"3. Many users: throughput (calls/s), {report.config.users} users x "
+            f"{report.config.calls} calls, {report.config.concurrency} at a time",
+            [(r["name"], r["throughput"], None) for r in report.many],
+            False,
+        ),
+        (
+            axes[1][1],
+            "4. HTTP requests per warm tool call (at the server)",
+            [(label, sum(c.values()), None) for label, c in report.requests.items()],
+            False,
+        ),
+    ]
+    for ax, title, rows, log in panels:
+        labels = [r[0] for r in rows][::-1]
+        values = [r[1] for r in rows][::-1]
+        colors = [COLORS.get(family(lbl), "#999999") for lbl in labels]
+        ax.barh(labels, values, color=colors)
+        for i, row in enumerate(rows[::-1]):
+            if row[2] is not None:
+                ax.plot([row[2]], [i], marker="|", color="black", markersize=12)
+            ax.text(row[1], i, f" {row[1]:.3g}", va="center", fontsize=8)
+        if log and values:
+            ax.set_xscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.margins(x=0.15)
+    fig.suptitle(
+        "mcp-gateway-tools vs raw clients and peer integrations "
+        "(green: ours, grey: raw floors, orange: peers)",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
