@@ -98,3 +98,28 @@ async def test_scenario_c_virtual_server_mixes_auth(devgateway: DevGateway) -> N
         search = await client.call_tool("web_search", {"query": "gateway", "limit": 1})
         assert search.structured_content is not None
         assert len(search.structured_content["results"]) == 1
+
+
+async def test_interleaved_raw_requests_keep_identities(devgateway: DevGateway) -> None:
+    import httpx2
+
+    from .helpers import call, headers
+
+    users = ["alice", "bob"]
+    for user in users:
+        await devgateway.aconsent(user, "mail")
+        await devgateway.aconsent(user, "calendar")
+    jwts = {user: devgateway.issue_jwt(user) for user in users}
+
+    async with httpx2.AsyncClient(timeout=30) as http:
+
+        async def one(i: int) -> tuple[str, str]:
+            user = users[i % 2]
+            token = jwts[user] if i % 3 == 0 else devgateway.tokens.user(user)
+            server, tool = [("workspace", "mail_whoami"), ("mail", "mail_whoami"),
+                            ("calendar", "calendar_whoami")][i % 3]  # fmt: skip
+            resp = await http.post(devgateway.url(server), json=call(tool), headers=headers(token))
+            return user, resp.json()["result"]["structuredContent"]["user"]
+
+        pairs = await asyncio.gather(*(one(i) for i in range(30)))
+    assert all(got == f"{user}@example.com" for user, got in pairs)

@@ -101,7 +101,7 @@ class Authenticator:
         for name, account in config.accounts.items():
             self._static[account.token] = Principal("account", name, f"account:{name}")
         self._by_email = {u.email.lower(): n for n, u in config.users.items()}
-        self._remote_keys: KeySet | None = None
+        self._keyset: KeySet | None = None
 
     def user_email(self, name: str) -> str | None:
         user = self._config.users.get(name)
@@ -129,14 +129,17 @@ class Authenticator:
         raise AuthError("Unknown token: not a configured access token or a valid JWT.")
 
     async def _keys(self) -> KeySet:
+        if self._keyset is not None:
+            return self._keyset
         if self._config.idp.jwks_url is None:
-            return KeySet.import_key_set(self._idp.jwks())  # type: ignore[arg-type]
-        if self._remote_keys is None:
+            # Same path as a real IdP (public JWKS in, KeySet out), done once.
+            self._keyset = KeySet.import_key_set(self._idp.jwks())  # type: ignore[arg-type]
+        else:
             async with httpx2.AsyncClient(timeout=10.0) as client:
                 resp = await client.get(self._config.idp.jwks_url)
                 resp.raise_for_status()
-                self._remote_keys = KeySet.import_key_set(resp.json())
-        return self._remote_keys
+                self._keyset = KeySet.import_key_set(resp.json())
+        return self._keyset
 
     async def _verify_jwt(self, token: str) -> Principal:
         try:
