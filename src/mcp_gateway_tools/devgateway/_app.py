@@ -54,7 +54,6 @@ class Target:
     users: tuple[str, ...]
     accounts: tuple[str, ...]
     timeout: float
-    oauth: bool = False
     tool_servers: dict[str, str] | None = None  # virtual: tool name -> backend name
 
     def allows(self, principal: Principal) -> bool:

@@ -121,7 +121,6 @@ def build_apps(
             users=tuple(server.users),
             accounts=tuple(server.accounts),
             timeout=backends[name].timeout,
-            oauth=name in oauth_targets,
         )
     for name, virtual in config.virtual_servers.items():
         tool_servers = {ref.partition(".")[2]: ref.partition(".")[0] for ref in virtual.tools}

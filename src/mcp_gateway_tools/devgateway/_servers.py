@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -38,7 +38,6 @@ class RequestState:
     outbound: dict[str, dict[str, str]]
     failure: str | None = None
     failed_server: str | None = None
-    details: list[str] = field(default_factory=list)
 
     def fail(self, server: str, kind: str) -> None:
         if self.failure is None:
