@@ -23,6 +23,9 @@ from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.demo._models import langchain_model, llamaindex_llm
 from mcp_gateway_tools.devgateway import DevGateway
 
+# llama-index's workflow introspection touches deprecated pydantic attributes.
+pytestmark = pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecationWarning")
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 _BLOCK = re.compile(r"<!-- readme-test: ([\w-]+) -->\s*```python\n(.*?)```", re.S)
 
@@ -77,6 +80,16 @@ def base(dev: DevGateway, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> dict
     monkeypatch.setenv("MCP_GATEWAY_URL", dev.base_url)
     monkeypatch.setenv("MCP_GATEWAY_TOKEN", dev.tokens.service)
     return dict(extra)
+
+
+def test_set_up_commands_come_first_and_the_bench_block_is_there() -> None:
+    text = README.read_text(encoding="utf-8")
+    first_block = text.split("```bash\n", 1)[1].split("```", 1)[0]
+    assert first_block.startswith("make demo")
+    assert "\nmake test" in first_block
+    assert text.index("make demo") < text.index("## The problem")
+    assert text.count("<!-- bench:start -->") == 1
+    assert text.index("<!-- bench:start -->") < text.index("<!-- bench:end -->")
 
 
 def test_every_marked_snippet_has_a_test() -> None:
