@@ -64,3 +64,35 @@ def test_python_dash_m_serves_and_prints_tokens(tmp_path: Path) -> None:
             proc.stdout.close()
         if proc.stderr:
             proc.stderr.close()
+
+
+def test_without_the_extra_the_error_names_it() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['joserfc'] = None\n"
+        "import mcp_gateway_tools.devgateway as d\n"
+        "import mcp_gateway_tools.devgateway.pytest_plugin\n"
+        "from mcp_gateway_tools.devgateway._cli import main\n"
+        "assert d.default_config().servers\n"
+        "try:\n"
+        "    d.DevGateway\n"
+        "except ModuleNotFoundError as exc:\n"
+        "    print('ERR', exc)\n"
+        "print('RC', main([]))\n"
+    )
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert "ERR the dev gateway needs the 'devgateway' extra" in done.stdout, done.stderr
+    assert "RC 1" in done.stdout
+    assert "mcp-gateway-tools[devgateway]" in done.stderr

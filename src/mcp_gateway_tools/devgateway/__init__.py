@@ -4,11 +4,17 @@ It behaves like a production MCP gateway (see docs/dev-gateway.md): one bearer t
 in, per-server outbound credentials, HTTP 401 with consent links for per-user OAuth,
 virtual servers. Start it with ``DevGateway()`` (``with`` or ``async with``), the
 ``devgateway`` pytest fixture, or ``mcp-gateway-tools dev-gateway``.
+
+The server side needs the ``devgateway`` extra (Starlette, uvicorn, authlib, joserfc).
+Names that need it load on first use, so importing this package (or its pytest plugin)
+without the extra works and the first use says which extra to install.
 """
 
 from __future__ import annotations
 
-from ._auth import Principal
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._config import (
     DEFAULT_CONFIG_TOML,
     ConfigError,
@@ -18,7 +24,10 @@ from ._config import (
     parse_config,
 )
 from ._consent_helper import ConsentError, ConsentResult
-from ._runner import DevGateway, Tokens
+
+if TYPE_CHECKING:
+    from ._auth import Principal
+    from ._runner import DevGateway, Tokens
 
 __all__ = [
     "DEFAULT_CONFIG_TOML",
@@ -33,3 +42,24 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
+
+_LAZY = {"DevGateway": "._runner", "Tokens": "._runner", "Principal": "._auth"}
+EXTRA_HINT = "pip install 'mcp-gateway-tools[devgateway]'"
+
+
+def load_server_module(module: str) -> Any:
+    """Import a module that needs the ``devgateway`` extra, with an actionable error."""
+    try:
+        return importlib.import_module(module, __name__)
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"the dev gateway needs the 'devgateway' extra ({exc.name} is missing): {EXTRA_HINT}",
+            name=exc.name,
+        ) from exc
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(load_server_module(module), name)

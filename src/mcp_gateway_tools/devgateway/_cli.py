@@ -12,10 +12,13 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from . import load_server_module
 from ._config import ConfigError, GatewayConfig, default_config, load_config
-from ._runner import DevGateway
-from ._store import default_store_path
+
+if TYPE_CHECKING:
+    from ._runner import DevGateway
 
 __all__ = ["build_parser", "main"]
 
@@ -28,7 +31,7 @@ def build_parser(prog: str = "mcp-gateway-tools dev-gateway") -> argparse.Argume
         "--store",
         type=Path,
         default=None,
-        help=f"SQLite file for OAuth grants (default: {default_store_path()})",
+        help="SQLite file for OAuth grants (default: a file in the per-user data directory)",
     )
     parser.add_argument("--print-config", action="store_true", help="print the config and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log gateway decisions")
@@ -72,8 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config:
         print(config.model_dump_json(indent=2))
         return 0
-    store = args.store or config.gateway.store_path or default_store_path()
-    gateway = DevGateway(config, store_path=store, port=args.port)
+    try:
+        runner: Any = load_server_module("._runner")
+        store_module: Any = load_server_module("._store")
+    except ModuleNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    store = args.store or config.gateway.store_path or store_module.default_store_path()
+    gateway = runner.DevGateway(config, store_path=store, port=args.port)
     try:
         asyncio.run(_serve(gateway))
     except KeyboardInterrupt:
