@@ -58,6 +58,13 @@ _url_sink: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
 _live: weakref.WeakSet[Gateway] = weakref.WeakSet()
 
 
+class _UrlCaptured(Exception):
+    """Raised by the elicitation handler once a URL request has been recorded."""
+
+    def __init__(self) -> None:
+        super().__init__("authorization link recorded for the caller")
+
+
 @dataclass
 class _LoopState:
     """What a Gateway holds on one event loop: the sessions and the connection pool."""
@@ -219,11 +226,15 @@ class Gateway:
                 raw = await entry.client.call_tool_mcp(
                     tool, args, timeout=timeout or self.call_timeout
                 )
+            except Exception:
+                if not sink:
+                    raise
+                raw = None  # the handler stopped the input loop: the links are the answer
             finally:
                 _url_sink.reset(reset)
             sink.extend(entry.pending_urls)
             entry.pending_urls.clear()
-            if sink:
+            if sink or raw is None:
                 raise _auth.from_elicitations(
                     [e.model_dump(by_alias=True) for e in sink],
                     server=name,
@@ -346,7 +357,9 @@ class Gateway:
             if getattr(params, "mode", None) == "url":
                 sink = _url_sink.get()
                 (sink if sink is not None else entry.pending_urls).append(params)
-                return ElicitResult(action="cancel")
+                # Raising answers the server with an error, which ends a 2026-07-28
+                # input loop at once instead of retrying it until its round limit.
+                raise _UrlCaptured()
             return ElicitResult(action="decline")  # form input has no one to answer it here
 
         async def on_message(message: Any) -> None:
