@@ -100,6 +100,15 @@ def _from_mcp_error(exc: MCPError, *, server: str, service_token: bool, phase: P
             )
         )
     message = (exc.message or "").lower()
+    if exc.code == mcp_types.PARSE_ERROR:
+        # The client could not read the answer (not JSON, not JSON-RPC). The parser's
+        # text quotes the body, so it is not passed on; the session is not trusted.
+        return Failure(
+            ProtocolError(
+                f"The gateway's answer for {server!r} was not valid JSON-RPC.", server=server
+            ),
+            session_lost=True,
+        )
     if exc.code == mcp_types.REQUEST_TIMEOUT:
         return Failure(_timeout(server))
     if exc.code == mcp_types.INVALID_REQUEST and any(s in message for s in _SESSION_GONE):
