@@ -8,6 +8,7 @@ one agent serves any number of concurrent runs, as in a server handling many use
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,10 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     arguments: dict[str, Any] = {"nonce": nonce} if nonce != "-" else {}
     for pair in parts[3].split(",") if len(parts) > 3 else []:
         key, _, value = pair.partition("=")
-        arguments[key] = float(value) if key == "seconds" else value
+        try:
+            arguments[key] = json.loads(value)  # numbers stay numbers
+        except ValueError:
+            arguments[key] = value
     return tool, arguments
 
 

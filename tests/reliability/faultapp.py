@@ -1,0 +1,220 @@
+"""A gateway that fails in every way the fault corpus needs (real HTTP on 127.0.0.1).
+
+The server name picks the fault: ``/mcp/<fault>/server`` fails every POST (so the
+failure meets the client while it connects), ``/mcp/<fault>.call/server`` fails only
+``tools/call`` (the session is open: a mid-session failure). ``echo`` (and anything
+the fault leaves alone) is the fastmcp echo server of ``tests.support.faultgateway``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tests.reliability.servers import Message, Receive, Scope, Send, read_body, replay, send_json
+from tests.reliability.servers import send_raw as raw
+from tests.support.faultgateway import echo_server
+
+MIB = 1024 * 1024
+OK_URL = "https://consent.example.com/authorize?state=abc"
+
+
+def consent(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "error": {"type": "McpAuthRequiredError", "message": "OAuth authorization required"},
+        "message": "Authorize Mail first.",
+        "authorization_urls": {"mail": OK_URL},
+        "server_names": {"mail": "Mail"},
+    }
+    for key, value in overrides.items():
+        if value is ...:
+            body.pop(key, None)
+        else:
+            body[key] = value
+    return body
+
+
+def elicitation_error(rid: Any, urls: list[str]) -> dict[str, Any]:
+    elicitations = [
+        {"mode": "url", "elicitationId": f"e{i}", "url": url, "message": f"Connect #{i}"}
+        for i, url in enumerate(urls)
+    ]
+    error = {
+        "code": -32042,
+        "message": "URL elicitation required",
+        "data": {"elicitations": elicitations},
+    }
+    return {"jsonrpc": "2.0", "id": rid, "error": error}
+
+
+Handler = Callable[[Send, Any], Awaitable[None]]
+
+
+def _json(status: int, payload: Any, headers: list[tuple[bytes, bytes]] | None = None) -> Handler:
+    async def handler(send: Send, rid: Any) -> None:
+        await send_json(send, status, payload, headers)
+
+    return handler
+
+
+def _raw(status: int, body: bytes, content_type: bytes = b"text/plain") -> Handler:
+    async def handler(send: Send, rid: Any) -> None:
+        await raw(send, status, body, content_type)
+
+    return handler
+
+
+def _rpc(build: Callable[[Any], Any]) -> Handler:
+    async def handler(send: Send, rid: Any) -> None:
+        await send_json(send, 200, build(rid))
+
+    return handler
+
+
+async def _reset(send: Send, rid: Any) -> None:
+    """Promise 4 kB, send 10 bytes, then drop the connection."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b'{"jsonrpc"', "more_body": True})
+    raise ConnectionResetError("reset mid-response (deliberate)")
+
+
+def _drip(seconds: float) -> Handler:
+    """A correct JSON-RPC result, a few bytes at a time over ``seconds``."""
+
+    async def handler(send: Send, rid: Any) -> None:
+        result = {
+            "content": [{"type": "text", "text": '{"total": 5}'}],
+            "structuredContent": {"total": 5},
+            "isError": False,
+            "resultType": "complete",  # the 2026-07-28 protocol the client negotiates
+        }
+        body = json.dumps({"jsonrpc": "2.0", "id": rid, "result": result}).encode()
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        pieces = [body[i : i + 8] for i in range(0, len(body), 8)]
+        for piece in pieces:
+            await asyncio.sleep(seconds / len(pieces))
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return handler
+
+
+async def _hang(send: Send, rid: Any) -> None:
+    await asyncio.sleep(20)
+    await raw(send, 504, b"late", b"text/plain")
+
+
+def faults() -> dict[str, Handler]:
+    huge_json = json.dumps(consent(message="x" * (MIB + MIB // 2))).encode()
+    retry_date = email.utils.formatdate(time.time() + 30, usegmt=True).encode()
+    return {
+        "html401": _raw(401, b"<html><body><h1>401 Unauthorized</h1></body></html>", b"text/html"),
+        "text401": _raw(401, b"Unauthorized"),
+        "truncated401": _raw(401, json.dumps(consent()).encode()[:40], b"application/json"),
+        "huge401": _raw(401, huge_json, b"application/json"),
+        "hugehtml401": _raw(401, b"<p>" * (MIB // 2), b"text/html"),
+        "list401": _json(401, [1, 2, 3]),
+        "null401": _json(401, None),
+        "errorstring401": _json(401, {"error": "McpAuthRequiredError"}),
+        "invalidtoken401": _json(401, {"error": {"type": "InvalidTokenError", "message": "bad"}}),
+        "urlslist401": _json(401, consent(authorization_urls=[OK_URL])),
+        "urlsint401": _json(401, consent(authorization_urls={"mail": 42})),
+        "nourls401": _json(401, consent(authorization_urls=...)),
+        "emptyurls401": _json(401, consent(authorization_urls={})),
+        "javascript401": _json(401, consent(authorization_urls={"mail": "javascript:alert(1)"})),
+        "data401": _json(401, consent(authorization_urls={"mail": "data:text/html,<b>x</b>"})),
+        "relative401": _json(401, consent(authorization_urls={"mail": "/consent/mail"})),
+        "schemeless401": _json(401, consent(authorization_urls={"mail": "//evil.example/x"})),
+        "newline401": _json(401, consent(authorization_urls={"mail": OK_URL + "\nSet-Cookie: x"})),
+        "unicode401": _json(
+            401,
+            consent(
+                authorization_urls={"mail": OK_URL, "drive": OK_URL + "&d=1"},
+                server_names={"mail": "Почта 📧", "drive": "بريد \u202eevil"},
+                message="Autorisez « Почта » d’abord.",
+            ),
+        ),
+        "namesint401": _json(401, consent(server_names=[1, 2])),
+        "consent401": _json(401, consent()),
+        "403": _json(403, {"error": {"type": "Forbidden", "message": "not for you"}}),
+        "404": _json(404, {"error": {"type": "NotFound", "message": "no such server"}}),
+        "429": _json(429, {"message": "slow down"}, [(b"retry-after", b"7")]),
+        "429date": _json(429, {"message": "slow down"}, [(b"retry-after", retry_date)]),
+        "429junk": _json(429, {"message": "slow down"}, [(b"retry-after", b"soon")]),
+        "500": _json(500, {"message": "internal"}),
+        "502": _raw(502, b"<html>Bad Gateway</html>", b"text/html"),
+        "503": _raw(503, b"Service Unavailable"),
+        "504": _json(504, {"message": "upstream timed out"}),
+        "418": _raw(418, b"I'm a teapot"),
+        "notjson200": _raw(200, b"hello, not JSON", b"application/json"),
+        "garbage200": _json(200, {"jsonrpc": "2.0", "id": "nope", "surprise": True}),
+        "reset": _reset,
+        "hang": _hang,
+        "drip": _drip(6.0),
+        "dripok": _drip(0.4),
+        "elicit0": _rpc(lambda rid: elicitation_error(rid, [])),
+        "elicit3": _rpc(
+            lambda rid: elicitation_error(rid, [OK_URL, OK_URL + "&n=2", OK_URL + "&n=3"])
+        ),
+        "elicitbad": _rpc(lambda rid: elicitation_error(rid, ["javascript:alert(1)"])),
+    }
+
+
+class FaultCorpusApp:
+    """ASGI app: ``echo`` works; ``<fault>`` and ``<fault>.call`` fail as named.
+
+    ``expiring`` serves echo but forgets every session after its first ``tools/call``
+    (a legacy session expiring server-side: ``Session not found``).
+    """
+
+    def __init__(self) -> None:
+        self.inner = echo_server().http_app(path="/mcp/echo/server")
+        self.faults = faults()
+        self.used_sessions: set[str] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.inner(scope, receive, send)
+            return
+        parts = scope["path"].strip("/").split("/")
+        server = parts[1] if len(parts) == 3 and parts[0] == "mcp" else ""
+        fault, _, phase = server.partition(".")
+        body = await read_body(receive) if scope["method"] == "POST" else b""
+        message = _message(body)
+        receive = replay(body, receive)
+        handler = self.faults.get(fault)
+        is_call = message.get("method") == "tools/call"
+        if handler is not None and scope["method"] == "POST" and (phase != "call" or is_call):
+            await handler(send, message.get("id"))
+            return
+        if fault == "expiring" and await self._expired(scope, send, message, is_call):
+            return
+        rewritten = {**scope, "path": "/mcp/echo/server", "raw_path": b"/mcp/echo/server"}
+        await self.inner(rewritten, receive, send)
+
+    async def _expired(self, scope: Scope, send: Send, message: Message, is_call: bool) -> bool:
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        session = headers.get("mcp-session-id")
+        if session is None or scope["method"] != "POST":
+            return False
+        if session in self.used_sessions and is_call:
+            error = {"code": -32600, "message": "Session not found"}
+            await send_json(send, 404, {"jsonrpc": "2.0", "id": message.get("id"), "error": error})
+            return True
+        if is_call:
+            self.used_sessions.add(session)
+        return False
+
+
+def _message(body: bytes) -> dict[str, Any]:
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return {}
+    return message if isinstance(message, dict) else {}
