@@ -10,35 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextvars
 import logging
-import re
 import ssl
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 import httpx2
-import mcp_types
 from fastmcp import Client
-from fastmcp.client.elicitation import ElicitResult
-from fastmcp.client.transports import StreamableHttpTransport
 from pydantic import SecretStr
 
 from . import _auth
+from ._addressing import parse_gateway_url, server_name
 from ._classify import classify
+from ._client import ClientSettings, build_client, call_capturing_urls, seed_output_schemas
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._discovery import ToolCache
 from ._errors import AuthorizationRequired, ConfigurationError, GatewayError
 from ._sessions import PooledSession, SessionPool
 from ._sync import background_loop, run_sync
 from ._tokens import Credential, resolve_credential
-from ._transport import ErrorPreservingTransport, shared_ssl_context
-
-if TYPE_CHECKING:
-    from mcp.shared._httpx_utils import McpHttpClientFactory
+from ._transport import shared_ssl_context
 
 __all__ = ["Gateway"]
 
@@ -47,22 +41,7 @@ T = TypeVar("T")
 
 ProtocolMode = Literal["auto", "legacy"]
 
-_SERVER_URL = re.compile(r"^(?P<base>https?://.+?)/mcp/(?P<name>[^/]+)/server/?$")
-_SERVER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
-
-# Where URL elicitations met during one call are collected (see _url_elicitation).
-_url_sink: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
-    "mcp_gateway_tools_url_sink", default=None
-)
-
 _live: weakref.WeakSet[Gateway] = weakref.WeakSet()
-
-
-class _UrlCaptured(Exception):
-    """Raised by the elicitation handler once a URL request has been recorded."""
-
-    def __init__(self) -> None:
-        super().__init__("authorization link recorded for the caller")
 
 
 @dataclass
@@ -113,7 +92,7 @@ class Gateway:
         protocol_mode: ProtocolMode = "auto",
         verify: ssl.SSLContext | bool | str = True,
     ) -> None:
-        self.base_url, self.default_server = _parse_url(url)
+        self.base_url, self.default_server = parse_gateway_url(url)
         if protocol_mode not in ("auto", "legacy"):
             raise ConfigurationError("protocol_mode must be 'auto' or 'legacy'")
         if max_sessions < 1 or connect_timeout <= 0 or call_timeout <= 0:
@@ -126,6 +105,7 @@ class Gateway:
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
         self.protocol_mode: ProtocolMode = protocol_mode
+        self._client_settings = ClientSettings(connect_timeout, call_timeout, protocol_mode)
         self._ssl = (
             shared_ssl_context() if verify is True else httpx2.create_ssl_context(verify=verify)
         )
@@ -150,19 +130,8 @@ class Gateway:
         return f"{self.base_url}/mcp/{self.server_name(server)}/server"
 
     def server_name(self, server: str | None = None) -> str:
-        """Normalise ``server`` to a validated server name."""
-        if server is None:
-            if self.default_server is None:
-                raise ConfigurationError("Name a server: this Gateway was given a base URL.")
-            return self.default_server
-        match = _SERVER_URL.match(server.strip())
-        if match is not None:
-            if match["base"].rstrip("/") != self.base_url:
-                raise ConfigurationError(f"{server!r} is not on this gateway ({self.base_url}).")
-            server = match["name"]
-        if not _SERVER_NAME.match(server):
-            raise ConfigurationError(f"{server!r} is not a valid gateway server name.")
-        return server
+        """Normalise ``server`` (a name or full server URL) to a validated name."""
+        return server_name(server, base_url=self.base_url, default=self.default_server)
 
     def credential(self, token: str | SecretStr | None = None) -> Credential:
         """The identity a call made now would carry (explicit > bound > service)."""
@@ -219,26 +188,13 @@ class Gateway:
         async def op(entry: PooledSession) -> ToolResult:
             assert entry.client is not None
             if not entry.tools_listed and (cached := self._tools.get(key)) is not None:
-                entry.tools_listed = _seed_output_schemas(entry.client, cached)
-            sink: list[Any] = []
-            reset = _url_sink.set(sink)
-            try:
-                raw = await entry.client.call_tool_mcp(
-                    tool, args, timeout=timeout or self.call_timeout
-                )
-            except Exception:
-                if not sink:
-                    raise
-                raw = None  # the handler stopped the input loop: the links are the answer
-            finally:
-                _url_sink.reset(reset)
-            sink.extend(entry.pending_urls)
-            entry.pending_urls.clear()
-            if sink or raw is None:
+                entry.tools_listed = seed_output_schemas(entry.client, cached)
+            raw, urls = await call_capturing_urls(
+                entry.client, tool, args, timeout or self.call_timeout, entry.pending_urls
+            )
+            if raw is None or urls:
                 raise _auth.from_elicitations(
-                    [e.model_dump(by_alias=True) for e in sink],
-                    server=name,
-                    service_token=credential.is_service,
+                    urls, server=name, service_token=credential.is_service
                 )
             return to_tool_result(raw)
 
@@ -341,44 +297,14 @@ class Gateway:
     def _new_client(
         self, endpoint: str, credential: Credential, entry: PooledSession
     ) -> Client[Any]:
-        shared = self._state().http
-        timeout = httpx2.Timeout(self.connect_timeout, read=max(300.0, self.call_timeout + 5))
-
-        def http_client(**kwargs: Any) -> httpx2.AsyncClient:
-            kwargs.pop("auth", None)  # the gateway owns OAuth: never let the client start it
-            kwargs.pop("timeout", None)
-            return httpx2.AsyncClient(
-                **kwargs, timeout=timeout, transport=ErrorPreservingTransport(shared)
-            )
-
-        async def on_elicitation(
-            message: str, response_type: Any, params: Any, context: Any
-        ) -> Any:
-            if getattr(params, "mode", None) == "url":
-                sink = _url_sink.get()
-                (sink if sink is not None else entry.pending_urls).append(params)
-                # Raising answers the server with an error, which ends a 2026-07-28
-                # input loop at once instead of retrying it until its round limit.
-                raise _UrlCaptured()
-            return ElicitResult(action="decline")  # form input has no one to answer it here
-
-        async def on_message(message: Any) -> None:
-            if isinstance(message, mcp_types.ToolListChangedNotification):
-                self._tools.invalidate((endpoint, credential.fingerprint))
-
-        transport = StreamableHttpTransport(
+        key = (endpoint, credential.fingerprint)
+        return build_client(
             endpoint,
-            headers={"Authorization": credential.authorization()},
-            httpx_client_factory=cast("McpHttpClientFactory", http_client),
-        )
-        return Client(
-            transport,
-            timeout=self.call_timeout,
-            init_timeout=self.connect_timeout,
-            mode=self.protocol_mode,
-            elicitation_handler=on_elicitation,
-            message_handler=on_message,
-            client_info=mcp_types.Implementation(name="mcp-gateway-tools", version="0.1.0"),
+            credential,
+            shared_http=self._state().http,
+            settings=self._client_settings,
+            stray_urls=entry.pending_urls,
+            on_tools_changed=lambda: self._tools.invalidate(key),
         )
 
     def open_sessions(self) -> int:
@@ -437,32 +363,6 @@ class Gateway:
         if background_loop.is_current():
             raise RuntimeError("use 'await gateway.aclose()' inside the gateway's loop")
         run_sync(self.aclose())
-
-
-def _seed_output_schemas(client: Client[Any], tools: tuple[ToolInfo, ...]) -> bool:
-    """Give a new session the output schemas this identity's cached listing already has.
-
-    Without them the MCP client sends a ``tools/list`` before validating the first
-    result of every new session; with them a reopened session (after eviction or idle
-    expiry) makes one request per call from the start. The attribute is the SDK's own
-    cache; if a future SDK renames it, we simply fall back to its extra request.
-    """
-    schemas = getattr(client.session, "_tool_output_schemas", None)
-    if not isinstance(schemas, dict):
-        return False
-    for tool in tools:
-        schemas.setdefault(tool.name, tool.output_schema)
-    return True
-
-
-def _parse_url(url: str) -> tuple[str, str | None]:
-    url = url.strip()
-    if not re.match(r"^https?://[^/\s]+", url):
-        raise ConfigurationError(f"Gateway URL must be an absolute http(s) URL, got {url!r}.")
-    match = _SERVER_URL.match(url)
-    if match is not None:
-        return match["base"].rstrip("/"), match["name"]
-    return url.rstrip("/"), None
 
 
 @atexit.register
