@@ -24,9 +24,10 @@ import json
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx2
+if TYPE_CHECKING:
+    import httpx2
 
 TEXT = "bench"
 SERVER = "bench"
@@ -181,7 +182,7 @@ class OursLlamaIndex(_Ours):
 
 class RawFastMCP(Contender):
     key = "raw-fastmcp"
-    name = "raw fastmcp Client, one open per user"
+    name = "raw fastmcp Client (one per user)"
     family = "floor"
 
     async def user(self, token: str) -> UserSession:
@@ -211,6 +212,8 @@ class RawHttpx2(Contender):
     protocol = "2025-11-25"
 
     async def start(self, url: str) -> None:
+        import httpx2
+
         await super().start(url)
         self.http = httpx2.AsyncClient(timeout=30)
         self.ids = 0
@@ -257,7 +260,7 @@ class RawHttpx2(Contender):
 
         async def close() -> None:
             self.held -= 1
-            with contextlib.suppress(httpx2.HTTPError):
+            with contextlib.suppress(Exception):
                 await self.http.delete(self.endpoint, headers=headers)
 
         return UserSession(call, close)
@@ -343,7 +346,10 @@ class LangChainMCPAdapters(Contender):
 
             raise Unavailable(
                 f"langchain-mcp-adapters {md.version('langchain-mcp-adapters')} cannot be "
-                f"imported with mcp {md.version('mcp')} (it requires mcp<2): {exc}"
+                f"imported with mcp {md.version('mcp')} (it requires mcp<2): {exc}. "
+                "Run it in its own interpreter: python3 -m venv .venv/peers && "
+                ".venv/peers/bin/pip install 'langchain-mcp-adapters>=0.2,<0.4' psutil "
+                "(benchmarks/run.py then finds it; or pass --peer-python)"
             ) from None
         self.client_class = MultiServerMCPClient
 

@@ -73,14 +73,17 @@ MANY = [
     "llama-index-tools-mcp",
 ]
 REQUESTS = WARM
+REMOTE = frozenset({"langchain-mcp-adapters"})
+"""Peers that cannot be imported next to mcp 2: run in ``--peer-python`` when given."""
+PEER_VENV = ".venv/peers"
 STEPS = ("warm", "first", "many", "requests", "gateway", "loading")
 LOADING = ["ours-langchain", "ours-llamaindex", "langchain.mcp", "llama-index-tools-mcp"]
 
 
 @dataclass
 class Config:
-    warm_rounds: int = 8
-    warm_per_round: int = 10
+    warm_rounds: int = 10
+    warm_per_round: int = 12
     first_rounds: int = 6
     first_per_round: int = 4
     users: int = 200
@@ -101,6 +104,8 @@ class Config:
     many: list[str] = field(default_factory=lambda: list(MANY))
     requests: list[str] = field(default_factory=lambda: list(REQUESTS))
     loading: bool = True
+    peer_python: str | None = None
+    """An interpreter with langchain-mcp-adapters (it needs mcp<2), for the REMOTE peers."""
     steps: frozenset[str] = frozenset(STEPS)
 
     @classmethod
@@ -135,6 +140,7 @@ class Report:
     gateway: dict[str, Samples] = field(default_factory=dict)
     gateway_requests: dict[str, dict[str, float]] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
+    peer_versions: str = ""
     seconds: float = 0.0
 
 
@@ -145,7 +151,7 @@ async def start_all(keys: list[str], url: str, report: Report) -> dict[str, Cont
     """Start each contender; remember the ones that cannot run here, and why."""
     started: dict[str, Contender] = {}
     for key in keys:
-        contender = make(key)
+        contender = contender_for(key, report.config)
         try:
             await contender.start(url)
         except Unavailable as exc:
@@ -153,6 +159,14 @@ async def start_all(keys: list[str], url: str, report: Report) -> dict[str, Cont
             continue
         started[key] = contender
     return started
+
+
+def contender_for(key: str, cfg: Config) -> Contender:
+    if key in REMOTE and cfg.peer_python:
+        from _remote import RemoteContender
+
+        return RemoteContender(key, cfg.peer_python)
+    return make(key)
 
 
 async def close_all(contenders: dict[str, Contender], users: list[UserSession]) -> None:
@@ -221,7 +235,8 @@ async def bench_many(url: str, cfg: Config, report: Report) -> None:
     drivers: dict[str, _Driver] = {}
     try:
         for key in cfg.many:
-            driver = _InProcess(key) if cfg.in_process else _Child(key)
+            python = cfg.peer_python if key in REMOTE and cfg.peer_python else sys.executable
+            driver = _InProcess(key) if cfg.in_process else _Child(key, python)
             why = await driver.start(url)
             if why is not None:
                 report.unavailable[make(key).name] = why
@@ -289,8 +304,9 @@ class _InProcess(_Driver):
 class _Child(_Driver):
     """A contender in its own process (benchmarks/_many.py), driven over stdin/stdout."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, python: str) -> None:
         self.key = key
+        self.python = python
         self.proc: asyncio.subprocess.Process | None = None
 
     async def _read(self) -> dict[str, Any]:
@@ -307,7 +323,7 @@ class _Child(_Driver):
     async def start(self, url: str) -> str | None:
         args = {"contender": self.key, "url": url}
         self.proc = await asyncio.create_subprocess_exec(
-            *[sys.executable, "-W", "ignore", str(HERE / "_many.py"), json.dumps(args)],
+            *[self.python, "-W", "ignore", str(HERE / "_many.py"), json.dumps(args)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -520,6 +536,7 @@ async def _wait_http(url: str, proc: asyncio.subprocess.Process) -> None:
 
 async def collect(cfg: Config, log: Callable[[str], None] = print) -> Report:
     report = Report(cfg)
+    report.peer_versions = peer_versions(cfg.peer_python)
     started = time.perf_counter()
     loading = cfg.loading and "loading" in cfg.steps
     sizes = [0, max(0, cfg.load_tools - 2)] if loading else [0]
@@ -552,6 +569,12 @@ def main(argv: list[str] | None = None) -> Report:
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--no-gateway", action="store_true", help="skip the dev gateway run")
     parser.add_argument(
+        "--peer-python",
+        default=os.environ.get("BENCH_PEER_PYTHON") or _peer_venv(),
+        help="a Python with langchain-mcp-adapters (it needs mcp<2, so not this venv); "
+        f"default: $BENCH_PEER_PYTHON, else {PEER_VENV}/bin/python if present",
+    )
+    parser.add_argument(
         "--only", help=f"comma-separated steps to run, of: {', '.join(STEPS)}", default=""
     )
     args = parser.parse_args(argv)
@@ -561,6 +584,7 @@ def main(argv: list[str] | None = None) -> Report:
         if unknown:
             parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
         cfg.steps = frozenset(args.only.split(","))
+    cfg.peer_python = args.peer_python
     if args.no_gateway:
         cfg.gateway = False
     warnings.filterwarnings("ignore")
@@ -576,6 +600,24 @@ def main(argv: list[str] | None = None) -> Report:
         plot(report, args.out / "benchmarks.png")
         print(f"\nwrote {args.out / 'benchmarks.md'} and {args.out / 'benchmarks.png'}")
     return report
+
+
+def peer_versions(python: str | None) -> str:
+    """What the ``--peer-python`` interpreter runs (for the report)."""
+    if not python:
+        return ""
+    code = (
+        "import importlib.metadata as m, platform; print('Python', platform.python_version(), "
+        "', '.join(n + ' ' + m.version(n) for n in ('langchain-mcp-adapters', "
+        "'langchain-core', 'mcp')))"
+    )
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else f"unusable: {done.stderr[-300:]}"
+
+
+def _peer_venv() -> str | None:
+    python = ROOT / PEER_VENV / "bin" / "python"
+    return str(python) if python.exists() else None
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ async def test_every_step_runs_and_the_report_is_written(quick: run.Config, tmp_
     assert len(report.first) == 3
     # ours and raw ran; langchain-mcp-adapters either ran or says why it cannot here
     names = {row["name"] for row in report.many}
-    assert {"ours: LangChain GatewayTool", "raw fastmcp Client, one open per user"} <= names
+    assert {"ours: LangChain GatewayTool", "raw fastmcp Client (one per user)"} <= names
     assert len(names) + len(report.unavailable) == 3
     assert all(row["calls"] > 0 and row["errors"] == 0 for row in report.many)
     # the steady-state count is exact even at this size: ours send one POST per call
@@ -51,7 +51,7 @@ async def test_every_step_runs_and_the_report_is_written(quick: run.Config, tmp_
         assert heading in text
     assert "| ours: LangChain GatewayTool |" in text
     verdicts = targets(report)
-    assert any("1 HTTP request" in target and met for target, _, met in verdicts)
+    assert any("1 HTTP request" in target and met for target, _, met, _ in verdicts)
 
     png = tmp_path / "bench.png"
     plot(report, png)
@@ -62,3 +62,19 @@ def test_command_line_rejects_unknown_steps(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit):
         run.main(["--only", "warm,nonsense"])
     assert "nonsense" in capsys.readouterr().err
+
+
+async def test_a_contender_in_another_interpreter() -> None:
+    """How langchain-mcp-adapters (mcp<2) is driven: any contender works the same way."""
+    from _harness import running_server
+    from _remote import RemoteContender
+
+    with running_server() as server:
+        remote = RemoteContender("raw-fastmcp", sys.executable)
+        await remote.start(server.url)
+        try:
+            user = await remote.user("remote-user")
+            assert "bench" in str(await user.call())
+            await user.aclose()
+        finally:
+            await remote.aclose()
