@@ -15,6 +15,8 @@ added to the tool's arguments: an MCP tool with an argument called ``runtime`` o
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +27,8 @@ from pydantic import SecretStr
 from .._errors import ConfigurationError
 
 __all__ = ["TOKEN_KEY", "graph_runtime", "resolve_token"]
+
+logger = logging.getLogger("mcp_gateway_tools.langchain")
 
 TOKEN_KEY = "user_token"
 
@@ -76,4 +80,21 @@ def resolve_token(config: RunnableConfig) -> str | SecretStr | None:
         if token is not None:
             return token
     configurable = config.get("configurable") or {}
-    return _token_value(configurable.get(TOKEN_KEY))
+    token = _token_value(configurable.get(TOKEN_KEY))
+    if isinstance(token, str):
+        _warn_plain_configurable_token()
+    return token
+
+
+@functools.cache
+def _warn_plain_configurable_token() -> None:
+    """Say once per process that a plain-str configurable token reaches trace metadata.
+
+    langchain-core copies str values of ``configurable`` into run metadata, which
+    tracers (LangSmith) record; a SecretStr there, or the run context, is not copied.
+    """
+    logger.warning(
+        "config['configurable']['user_token'] is a plain str: langchain-core copies it into "
+        "run metadata that tracers record. Pass pydantic.SecretStr(token) there, or use "
+        "create_agent(..., context_schema=...) with context={'user_token': ...}."
+    )
