@@ -98,11 +98,18 @@ def unique_names(pairs: Sequence[tuple[str, str]], prefix: str | None = None) ->
     if prefix:
         names = [f"{_safe(prefix)}_{n}" for n in names]
     names = [_fit(n) for n in names]
-    seen: Counter[str] = Counter()
+    # A repeated name gets the first free "_<n>" suffix that is neither taken nor
+    # another tool's own name (("s", "x") twice and ("t", "s_x_2") must not clash).
+    planned = set(names)
+    used: set[str] = set()
     result = []
     for name in names:
-        seen[name] += 1
-        result.append(name if seen[name] == 1 else _fit(f"{name}_{seen[name]}"))
+        candidate, n = name, 1
+        while candidate in used or (n > 1 and candidate in planned):
+            n += 1
+            candidate = _fit(f"{name}_{n}")
+        used.add(candidate)
+        result.append(candidate)
     return result
 
 
