@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import jsonschema
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
 from ._content import ToolInfo
 from ._errors import AuthorizationRequired, GatewayError, InvalidArguments, MissingUserToken
@@ -211,8 +212,11 @@ def _validator(schema_json: str) -> jsonschema.protocols.Validator | None:
     try:
         cls = jsonschema.validators.validator_for(schema)
         cls.check_schema(schema)
-    except SchemaError:
-        return None  # a schema we cannot read: leave validation to the server
+    except (SchemaError, TypeError, ValueError, AttributeError, LookupError):
+        # A schema we cannot read (invalid, or a "$schema" that is not a URI string,
+        # which jsonschema fails on with TypeError/AttributeError): leave validation
+        # to the server rather than fail the call here.
+        return None
     return cls(schema)
 
 
@@ -233,7 +237,13 @@ def validate_arguments(spec: ToolSpec, arguments: Mapping[str, Any]) -> None:
         return
     try:
         errors = sorted(validator.iter_errors(dict(arguments)), key=lambda e: list(e.path))
-    except (jsonschema.exceptions.ValidationError, RecursionError, ValueError, TypeError):
+    except (
+        jsonschema.exceptions.ValidationError,
+        Unresolvable,  # a "$ref" to nowhere or to a remote document (never fetched)
+        RecursionError,
+        ValueError,
+        TypeError,
+    ):
         return
     if not errors:
         return
