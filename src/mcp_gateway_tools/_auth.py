@@ -48,9 +48,14 @@ def validate_url(url: object, server: str) -> str:
             server=server,
         )
     stripped = url.strip()
-    parts = urlsplit(stripped)
+    try:
+        parts = urlsplit(stripped)
+        parts.port  # noqa: B018 - validates the host and port ("http://[", "https://h:x")
+    except ValueError:
+        parts = None
     if (
-        parts.scheme.lower() not in ("http", "https")
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
         or not parts.netloc
         or any(ch.isspace() or ord(ch) < 32 for ch in stripped)
     ):
