@@ -131,6 +131,7 @@ def faults() -> dict[str, Handler]:
         "data401": _json(401, consent(authorization_urls={"mail": "data:text/html,<b>x</b>"})),
         "relative401": _json(401, consent(authorization_urls={"mail": "/consent/mail"})),
         "schemeless401": _json(401, consent(authorization_urls={"mail": "//evil.example/x"})),
+        "brackets401": _json(401, consent(authorization_urls={"mail": "https://[::1/consent"})),
         "newline401": _json(401, consent(authorization_urls={"mail": OK_URL + "\nSet-Cookie: x"})),
         "unicode401": _json(
             401,

@@ -69,6 +69,7 @@ CASES: list[tuple[str, str]] = [
     ("relative401", "InvalidAuthorizationUrl"),
     ("schemeless401.call", "InvalidAuthorizationUrl"),
     ("newline401", "InvalidAuthorizationUrl"),
+    ("brackets401", "InvalidAuthorizationUrl"),
     ("unicode401", "auth"),
     ("namesint401.call", "auth"),
     ("consent401.call", "auth"),
