@@ -38,6 +38,8 @@ def test_demo_runs_offline_and_every_check_passes() -> None:
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     assert "Traceback" not in done.stderr
+    assert "ResourceWarning" not in done.stderr
+    assert "Exception ignored" not in done.stderr
     assert "Models: scripted (offline, deterministic)" in out
     for section in ("Scenario A", "Scenario B", "Scenario C"):
         assert f"--- {section}" in out
