@@ -124,7 +124,7 @@ def from_payload(payload: Any) -> Seen:
 def from_tool_message(message: ToolMessage) -> Seen:
     artifact = message.artifact or {}
     if message.status == "error":
-        return Seen("error:" + message.text.split(":", 1)[0])
+        return Seen("error:" + message.text)
     return from_payload(artifact.get("structured_content", artifact))
 
 
