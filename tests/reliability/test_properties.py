@@ -268,6 +268,7 @@ def make_spec(schema: dict[str, Any], name: str = "tool") -> ToolSpec:
     return ToolSpec("server", name, name, "A tool.", schema, info)
 
 
+@pytest.mark.filterwarnings("ignore:The metaschema specified by:DeprecationWarning")
 @SETTINGS
 @example(schema={"$schema": []}, arguments={})  # jsonschema: TypeError
 @example(schema={"$schema": 1}, arguments={})  # jsonschema: AttributeError
