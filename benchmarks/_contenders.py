@@ -6,7 +6,8 @@ first call (for the peers: build that user's tools, since their tools carry the 
 headers; for ours: nothing, one tool list serves every user) and returns a
 :class:`UserSession` whose ``call()`` makes one tool call the way an agent would.
 
-- ours, LangChain: ``GatewayTool.ainvoke(tool_call, config={"configurable": {"user_token": ...}})``
+- ours, LangChain: ``GatewayTool.ainvoke(tool_call, config={"configurable": {"user_token":
+  SecretStr(...)}})``
 - ours, LlamaIndex: ``GatewayTool.acall(text=...)`` under ``user_token(...)``
 - raw fastmcp Client: one open client per user, ``call_tool_mcp`` (the floor)
 - raw httpx2: JSON-RPC ``tools/call`` POSTs on an initialized session (the physical floor)
@@ -137,7 +138,10 @@ class OursLangChain(_Ours):
         self.tool = next(t for t in tools if t.name == "echo")
 
     async def user(self, token: str) -> UserSession:
-        config = {"configurable": {"user_token": token}}
+        from pydantic import SecretStr
+
+        # SecretStr: langchain-core copies plain-str configurable values into run metadata
+        config = {"configurable": {"user_token": SecretStr(token)}}
         tool = self.tool
 
         async def call() -> object:

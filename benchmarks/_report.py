@@ -36,20 +36,28 @@ def _ms(value: float) -> str:
     return f"{value:,.1f}" if value >= 100 else f"{value:.2f}"
 
 
-def samples_table(results: dict[str, Samples], baseline: str, *, extra: str = "") -> str:
-    """Median, p90, n and the ratio of medians to ``baseline`` (computed in this run)."""
-    base = results[baseline].median_ms if baseline in results else 0.0
-    lines = [
-        f"| contender | median ms | p90 ms | n | x {baseline}{extra} |",
-        "|---|---:|---:|---:|---:|",
-    ]
+def samples_table(results: dict[str, Samples], baseline: str) -> str:
+    """Median, p90, n and the ratio of medians to ``baseline`` (computed in this run),
+    plus this process's CPU per sample when it was recorded."""
+    base = results.get(baseline)
+    with_cpu = any(s.cpu for s in results.values())
+    head = f"| contender | median ms | p90 ms | n | x {baseline} |"
+    rule = "|---|---:|---:|---:|---:|"
+    if with_cpu:
+        head += " client CPU ms | CPU x |"
+        rule += "---:|---:|"
+    lines = [head, rule]
     for s in results.values():
         if not s.seconds:
             continue
-        ratio = f"{s.median_ms / base:.2f}" if base else "-"
-        lines.append(
-            f"| {s.name} | {_ms(s.median_ms)} | {_ms(s.p90_ms)} | {len(s.seconds)} | {ratio} |"
-        )
+        ratio = f"{s.median_ms / base.median_ms:.2f}" if base and base.median_ms else "-"
+        row = f"| {s.name} | {_ms(s.median_ms)} | {_ms(s.p90_ms)} | {len(s.seconds)} | {ratio} |"
+        if with_cpu and not s.cpu:
+            row += " - | - |"
+        elif with_cpu:
+            cpu_ratio = f"{s.cpu_ms / base.cpu_ms:.2f}" if base and base.cpu_ms else "-"
+            row += f" {_ms(s.cpu_ms)} | {cpu_ratio} |"
+        lines.append(row)
     return "\n".join(lines)
 
 
@@ -97,10 +105,12 @@ def targets(report: Report) -> list[tuple[str, str, bool | None, str]]:
                 "ToolMessage) costs ~0.2 ms per call; langchain.mcp over a held session "
                 "pays it too (next row). Our adapter + core add ~0.06 ms."
             )
+        cpu = warm[lc].cpu_ms / warm[raw].cpu_ms if warm[raw].cpu_ms else 0.0
         out.append(
             (
                 "warm LangChain tool call <= 1.10 x raw fastmcp reused client",
-                f"{r:.2f} x ({_ms(warm[lc].median_ms)} vs {_ms(warm[raw].median_ms)} ms)",
+                f"{r:.2f} x ({_ms(warm[lc].median_ms)} vs {_ms(warm[raw].median_ms)} ms); "
+                f"client CPU {cpu:.2f} x",
                 r <= 1.10,
                 note,
             )
@@ -296,7 +306,7 @@ def markdown(report: Report, *, command: str) -> str:
         "",
         "- **ours: LangChain GatewayTool**: `GatewayToolkit(gateway, servers).aget_tools()` "
         "once; each call `await tool.ainvoke(tool_call, config={'configurable': "
-        "{'user_token': token}})`.",
+        "{'user_token': SecretStr(token)}})`.",
         "- **ours: LlamaIndex GatewayTool**: `GatewayToolSpec(...).to_tool_list_async()` "
         "once; each call `await tool.acall(text=...)` under `user_token(token)`.",
         "- **raw fastmcp Client**: `Client(url, auth=token)` opened once per user, "
@@ -410,3 +420,87 @@ def plot(report: Report, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def readme_block(report: Report, *, command: str) -> str:
+    """The short table for the README (between the bench markers)."""
+    lc, li = name("ours-langchain"), name("ours-llamaindex")
+    peers = ["langchain.mcp", "langchain-mcp-adapters", "llama-index-tools-mcp"]
+
+    def ms(results: dict[str, Samples], label: str) -> str:
+        s = results.get(label)
+        return f"{_ms(s.median_ms)} ms" if s and s.seconds else "n/a"
+
+    def others(results: dict[str, Samples], floor: str, floor_label: str) -> str:
+        parts = [f"{floor_label} {ms(results, name(floor))}"]
+        parts += [f"{key} {ms(results, name(key))}" for key in peers if name(key) in results]
+        return "; ".join(parts)
+
+    many = {r["name"]: r for r in report.many}
+
+    def rate(label: str) -> str:
+        r = many.get(label)
+        return f"{r['throughput']:.0f}" if r else "n/a"
+
+    ours_many = many.get(lc)
+    ours_many_text = "n/a"
+    if ours_many:
+        bounded = many.get(name("ours-langchain-32"))
+        ours_many_text = (
+            f"LangChain {rate(lc)}, LlamaIndex {rate(li)} calls/s; "
+            f"{ours_many['peak_sessions']} sessions held, +{ours_many['rss_growth_mb']:.0f} MB"
+        )
+        if bounded:
+            ours_many_text += f" (max_sessions=32: {rate(bounded['name'])} calls/s, 32 held)"
+    peer_many = "; ".join(
+        [f"fastmcp Client per user {rate(name('raw-fastmcp'))}"]
+        + [f"{key} {rate(name(key))}" for key in peers if name(key) in many]
+    )
+    requests = report.requests
+    peer_requests = "; ".join(
+        f"{key} {sum(requests[name(key)].values()):g}" for key in peers if name(key) in requests
+    )
+    loading = report.loading
+    rows = [
+        "| measurement | mcp-gateway-tools | alternatives |",
+        "|---|---|---|",
+        f"| warm tool call, one user (median) | LangChain {ms(report.warm, lc)}, "
+        f"LlamaIndex {ms(report.warm, li)} | "
+        + others(report.warm, "raw-fastmcp", "raw fastmcp Client held open")
+        + " |",
+        f"| a new user's first call (median) | LangChain {ms(report.first, lc)}, "
+        f"LlamaIndex {ms(report.first, li)} | "
+        + others(report.first, "raw-fastmcp", "fresh fastmcp Client")
+        + " |",
+        f"| many users: {report.config.users} x {report.config.calls} calls, "
+        f"{report.config.concurrency} at a time | {ours_many_text} | {peer_many} (calls/s) |",
+        "| HTTP requests per warm call | "
+        + (f"{sum(requests[lc].values()):g}" if lc in requests else "n/a")
+        + f" | {peer_requests} |",
+        f"| loading {report.config.load_tools} tools x {report.config.load_servers} servers "
+        f"| cold {ms(loading, LOAD_BASELINE)}, cached "
+        f"{ms(loading, 'ours: LangChain GatewayToolkit, cached')}; once for all users "
+        f"| langchain.mcp {ms(loading, 'langchain.mcp MCPAdapter.list_tools x servers')}, "
+        f"llama-index-tools-mcp {ms(loading, 'llama-index-tools-mcp McpToolSpec x servers')}"
+        " per user |",
+        "",
+        f"Loopback, fastmcp echo server; {machine()}; {today()}. Command: `{command}`. "
+        "p90, client CPU, the targets and what each contender does: "
+        "[docs/benchmarks.md](docs/benchmarks.md).",
+    ]
+    return "\n".join(rows)
+
+
+def update_readme(path: Path, block: str) -> bool:
+    """Replace what is between the bench markers; False when the markers are missing."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    head = text[: start + len(README_START)]
+    path.write_text(head + "\n" + block + "\n" + text[end:], encoding="utf-8")
+    return True

@@ -15,7 +15,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import run  # noqa: E402  (benchmarks/run.py, not a package)
-from _report import markdown, plot, targets  # noqa: E402
+from _report import markdown, plot, readme_block, targets, update_readme  # noqa: E402
 
 
 @pytest.fixture
@@ -52,6 +52,14 @@ async def test_every_step_runs_and_the_report_is_written(quick: run.Config, tmp_
     assert "| ours: LangChain GatewayTool |" in text
     verdicts = targets(report)
     assert any("1 HTTP request" in target and met for target, _, met, _ in verdicts)
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- bench:start -->\nOLD-CONTENT\n<!-- bench:end -->\ntail\n")
+    assert update_readme(readme, readme_block(report, command="make bench"))
+    updated = readme.read_text()
+    assert "OLD-CONTENT" not in updated
+    assert updated.startswith("# x\n<!-- bench:start -->\n| measurement |")
+    assert updated.endswith("<!-- bench:end -->\ntail\n")
 
     png = tmp_path / "bench.png"
     plot(report, png)
