@@ -92,6 +92,12 @@ def stats(url: str, reset: bool = False) -> dict[str, int]:
 class Samples:
     name: str
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    """This process's CPU seconds per sample: what other load on the machine moves least."""
+
+    @property
+    def cpu_ms(self) -> float:
+        return statistics.median(self.cpu) * 1000 if self.cpu else 0.0
 
     @property
     def median_ms(self) -> float:
@@ -112,9 +118,11 @@ async def alternate(
     for _ in range(rounds):
         for name, fn in contenders.items():
             for _ in range(per_round):
+                cpu = time.process_time()
                 started = time.perf_counter()
                 await fn()
                 results[name].seconds.append(time.perf_counter() - started)
+                results[name].cpu.append(time.process_time() - cpu)
     return results
 
 
