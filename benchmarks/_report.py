@@ -389,6 +389,7 @@ def plot(report: Report, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
     panels: list[tuple[Any, str, list[tuple[str, float, float | None]], bool]] = [
@@ -426,9 +427,16 @@ def plot(report: Report, path: Path) -> None:
         for i, row in enumerate(rows[::-1]):
             if row[2] is not None:
                 ax.plot([row[2]], [i], marker="|", color="black", markersize=12)
-            ax.text(row[1], i, f" {row[1]:.3g}", va="center", fontsize=8)
+            right = max(row[1], row[2] or 0.0)
+            ax.text(right * (1.08 if log else 1.0), i, f" {row[1]:.3g}", va="center", fontsize=8)
         if log and values:
             ax.set_xscale("log")
+            ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)]
+            lo, hi = min(values) / 1.5, max(r[2] or r[1] for r in rows) * 2.5
+            ax.set_xticks([t for t in ticks if lo <= t <= hi])
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.set_xlim(lo, hi)
         ax.set_title(title, fontsize=10)
         ax.tick_params(axis="y", labelsize=8)
         ax.margins(x=0.15)
