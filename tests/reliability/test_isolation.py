@@ -35,7 +35,7 @@ from tests.reliability.agents import (
     run_llamaindex,
     tool_messages,
 )
-from tests.reliability.conftest import IdentityServer, identity_process
+from tests.reliability.child import IdentityServer, identity_process
 from tests.reliability.servers import SERVERS
 
 CALLS = 10_000

@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from mcp_gateway_tools import Gateway
-from tests.reliability.conftest import identity_process
+from tests.reliability.child import identity_process
 from tests.reliability.test_isolation import Planned, build_side, perform
 
 SECONDS = float(os.environ.get("RELIABILITY_SOAK_SECONDS", "30"))

@@ -1,6 +1,8 @@
-"""Fixtures of the reliability suite: gateway-like servers on 127.0.0.1, in a thread or in a
-child process (a child process uses the second core, so client-side throughput is what
-is measured, not one interpreter's GIL shared by client and server)."""
+"""The identity gateway (``servers.IdentityGateway``) in a child process on 127.0.0.1.
+
+A child process uses the second core, so what the isolation run and the soak measure
+is the client side, not one interpreter's GIL shared by client and server.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-import pytest
 
 from tests.reliability.servers import user_tokens
 from tests.support.serving import free_port
@@ -74,10 +75,3 @@ def identity_process(
         except subprocess.TimeoutExpired:  # pragma: no cover - a stuck child
             process.kill()
             process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def identity_server() -> Iterator[IdentityServer]:
-    """200 users, nobody needing consent; shared by a module's tests."""
-    with identity_process(200) as server:
-        yield server
