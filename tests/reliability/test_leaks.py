@@ -268,3 +268,72 @@ async def test_no_token_in_loading_placeholders_raise_policies_or_checkpoints(
     assert "__interrupt__" in state
     assert "__interrupt__" in second
     assert_no_token(haystack)
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_no_token_leaks_through_the_dev_gateway_consent_flow(
+    caplog: pytest.LogCaptureFixture, instrumentation: list[Any]
+) -> None:
+    """The dev gateway's real flow: a personal access token and an IdP JWT, consent
+    required then granted, a virtual server; the downstream credentials the gateway
+    injects (shared API keys) must not reach the client side either."""
+    from llama_index.core.workflow import Context
+
+    from mcp_gateway_tools.devgateway import DevGateway
+
+    caplog.set_level(logging.DEBUG)
+    haystack = Haystack()
+    recorder = RecordEverything()
+    with DevGateway() as dev:
+        pat, jwt = dev.tokens.user("alice"), dev.issue_jwt("alice")
+        secrets_ = [pat, jwt, dev.tokens.service, "dev-kb-shared-credential", "dev-search-api-key"]
+        async with Gateway(dev.base_url, token=dev.tokens.service) as gw:
+            servers = ["knowledge", "search", "mail", "workspace"]
+            lc = await GatewayToolkit(gw, servers).aget_tools(token=pat)
+            li = await GatewayToolSpec(gw, servers).to_tool_list_async(token=pat)
+            lc_agent, li_agent = langchain_agent(lc), llamaindex_agent(li)
+            haystack.add(lc, li)
+            assert "authorize_mail" in {t.name for t in lc}
+            answered = 0
+            for phase in ("before consent", "after consent"):
+                if phase == "after consent":
+                    await dev.aconsent("alice", "mail")
+                for token in (pat, jwt):
+                    for tool, args in (
+                        ("authorize_mail", {}),
+                        ("mail_whoami", {}),  # through the workspace virtual server
+                        ("list_messages", {}),
+                        ("knowledge_search_docs", {"query": "vpn"}),
+                        ("search_whoami", {}),
+                    ):
+                        text = request(tool, None, **args)
+                        async for event in lc_agent.astream_events(
+                            {"messages": [HumanMessage(text)]},
+                            {"callbacks": [recorder]},
+                            context=RunContext(token),
+                            version="v2",
+                        ):
+                            haystack.add(event)
+                        ctx = Context(li_agent)
+                        await ctx.store.set("user_token", token)
+                        handler = li_agent.run(user_msg=text, ctx=ctx)
+                        haystack.add(*[event async for event in handler.stream_events()])
+                        haystack.add(await handler)
+                    try:
+                        result = await gw.call_tool("mail", "mail_whoami", token=token)
+                    except GatewayError as exc:
+                        haystack.add(exc)
+                    else:
+                        haystack.add(result)
+                        assert result.structured_content["user"] == "alice@example.com"
+                        answered += 1
+            haystack.add(dev, dev.tokens, dev.grants())
+            assert answered == 2  # after consent, with the PAT and with the JWT
+    haystack.add(recorder.calls, instrumentation)
+    haystack.add_logs(caplog.records, caplog.text)
+    hits = haystack.find(secrets_)
+    assert hits == [], f"{len(hits)} leak(s), first: {hits[:3]}"
+    assert any(
+        isinstance(o, dict) and o.get("event") == "on_custom_event" for o in haystack.objects
+    )  # the consent event really was produced
