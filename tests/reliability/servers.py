@@ -118,7 +118,9 @@ class IdentityGateway:
         await self.apps[server](scope, receive, send)
 
     async def _fault(self, send: Send, body: bytes) -> None:
-        kind = self.rng.choice(("429", "500", "503", "html502", "consent", "32042", "slow"))
+        kind = self.rng.choice(
+            ("429", "500", "503", "html502", "consent", "32042", "slow", "reset")
+        )
         if kind == "429":
             await send_json(send, 429, {"message": "slow down"}, [(b"retry-after", b"1")])
         elif kind == "500":
@@ -141,6 +143,11 @@ class IdentityGateway:
             }
             rid = json.loads(body).get("id")
             await send_json(send, 200, {"jsonrpc": "2.0", "id": rid, "error": error})
+        elif kind == "reset":  # promise a body, send a few bytes, drop the connection
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b'{"jsonrpc"', "more_body": True})
+            raise ConnectionResetError("reset mid-response (deliberate)")
         else:  # slower than the client's call timeout in the soak
             await asyncio.sleep(3)
             await send_json(send, 504, {"message": "late"})

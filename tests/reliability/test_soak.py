@@ -1,11 +1,12 @@
 """A bounded soak: concurrent users for ~30 s with random gateway faults injected.
 
 The identity gateway (child process, loopback) fails 10 % of ``tools/call`` requests at
-random: 429, 500, 502 HTML, 503, consent 401, -32042, or an answer slower than the call
-timeout. Every call is answered exactly once (a result with the caller's own identity
-and nonce, an authorization observation, or a typed error); the figures (calls, errors
-by type, p50/p99 latency, max RSS) are printed, and written as JSON to the path in
-``RELIABILITY_REPORT`` when it is set (docs/reliability.md quotes a run).
+random: 429, 500, 502 HTML, 503, consent 401, -32042, a connection reset mid-response,
+or an answer slower than the call timeout. Every call is answered exactly once (a
+result with the caller's own identity and nonce, an authorization observation, or a
+typed error); the figures (calls, errors by type, p50/p99 latency, max RSS) are
+printed, and written as JSON to the path in ``RELIABILITY_REPORT`` when it is set
+(docs/reliability.md quotes a run).
 """
 
 from __future__ import annotations
@@ -31,13 +32,21 @@ USERS = 50
 WORKERS = 24
 FAULT_RATE = 0.10
 PATHS = {"core": 50, "lc_tool": 24, "li_tool": 24, "lc_agent": 1, "li_agent": 1}
-EXPECTED = {"ok", "auth", "RateLimited", "GatewayUnavailable", "GatewayTimeout"}
+EXPECTED = {
+    "ok",
+    "auth",
+    "RateLimited",
+    "GatewayUnavailable",
+    "GatewayTimeout",
+    "CallOutcomeUnknown",
+}
 # A LangChain error ToolMessage carries the core error's message, not its class.
 MESSAGES = {
     "The gateway is rate limiting": "RateLimited",
     "The gateway could not serve": "GatewayUnavailable",
     "The gateway did not answer": "GatewayTimeout",
     "The gateway timed out": "GatewayTimeout",
+    "The session with": "CallOutcomeUnknown",
 }
 
 
