@@ -2,7 +2,7 @@
 """Cell sources of the notebooks (``build_notebooks.py`` writes and executes them).
 
 Public API only: ``mcp_gateway_tools``, ``.langchain``, ``.llamaindex``, ``.notebook``
-and ``.devgateway``; ``scripted_models`` (next to the notebooks) stands in for an LLM.
+and ``.devgateway``; ``mcp_gateway_tools.langchain.testing`` / ``.llamaindex.testing`` stand in for an LLM.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ print("artifact:", message.artifact)
         "code",
         """
 from langchain.agents import create_agent
-from scripted_models import scripted_chat_model
+from mcp_gateway_tools.langchain.testing import scripted_chat_model
 
 # Any tool-calling chat model works, e.g. init_chat_model("openai:gpt-4.1-mini").
 model = scripted_chat_model(("search_docs", {"query": "vpn"}), ("get_article", {"article_id": "kb-3"}))
@@ -131,7 +131,7 @@ from dataclasses import dataclass
 from langchain.agents import create_agent
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.langchain import GatewayToolkit
-from scripted_models import scripted_chat_model
+from mcp_gateway_tools.langchain.testing import scripted_chat_model
 
 
 @dataclass
@@ -282,7 +282,7 @@ from mcp_gateway_tools.llamaindex import (
     GatewayToolSpec,
 )
 from mcp_gateway_tools.notebook import show_authorization
-from scripted_models import scripted_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 
 gateway = Gateway(dev.base_url)  # per-user mode
 alice_token = dev.tokens.user("alice")

@@ -19,8 +19,9 @@ import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage
 
-from mcp_gateway_tools.demo._models import ScriptedChatModel, llamaindex_llm
 from mcp_gateway_tools.devgateway import DevGateway
+from mcp_gateway_tools.langchain.testing import scripted_chat_model
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -105,7 +106,7 @@ async def test_langchain_mcp_401_at_connect_raises_without_the_link(dev: DevGate
 
 async def test_langchain_mcp_401_on_a_call_crashes_the_agent_run(dev: DevGateway) -> None:
     tools = await _lc_adapter(dev, "workspace", dev.tokens.user("alice")).list_tools()
-    agent = create_agent(ScriptedChatModel(calls=[("list_messages", {})]), tools)
+    agent = create_agent(scripted_chat_model(("list_messages", {})), tools)
     with pytest.raises(Exception, match="Server returned an error response") as caught:
         await agent.ainvoke({"messages": [HumanMessage("my mail?")]})
     assert not _shows_link(caught.value)
@@ -167,7 +168,7 @@ async def test_llamaindex_mcp_401_at_connect_raises_without_the_link(dev: DevGat
 
 async def test_llamaindex_mcp_401_on_a_call_is_an_opaque_error_output(dev: DevGateway) -> None:
     tools = await _li_spec(dev, "workspace", dev.tokens.user("alice")).to_tool_list_async()
-    agent = FunctionAgent(tools=tools, llm=llamaindex_llm([[("list_messages", {})]], None))
+    agent = FunctionAgent(tools=tools, llm=scripted_llm([("list_messages", {})]))
     handler = agent.run("my mail?")
     results = [ev async for ev in handler.stream_events() if isinstance(ev, ToolCallResult)]
     await handler
@@ -190,7 +191,7 @@ async def test_llamaindex_mcp_identity_is_fixed_at_construction(dev: DevGateway)
     await dev.aconsent("alice", "mail")
     await dev.aconsent("bob", "mail")
     tools = await _li_spec(dev, "mail", dev.tokens.user("alice")).to_tool_list_async()
-    agent = FunctionAgent(tools=tools, llm=llamaindex_llm([[("mail_whoami", {})]], None))
+    agent = FunctionAgent(tools=tools, llm=scripted_llm([("mail_whoami", {})]))
     from llama_index.core.workflow import Context
 
     ctx = Context(agent)

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from mcp_gateway_tools import Gateway
-from mcp_gateway_tools.demo._models import langchain_model, llamaindex_llm
 from mcp_gateway_tools.devgateway import DevGateway
+from mcp_gateway_tools.langchain.testing import scripted_chat_model
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 
 # llama-index's workflow introspection touches deprecated pydantic attributes.
 pytestmark = pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecationWarning")
@@ -101,7 +102,7 @@ def test_every_marked_snippet_has_a_test() -> None:
 async def test_langchain_a(
     dev: DevGateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    model = langchain_model([("search_docs", {"query": "vpn"})], None)
+    model = scripted_chat_model(("search_docs", {"query": "vpn"}))
     ns = await run_snippet("langchain-a", base(dev, monkeypatch, model=model))
     assert "kb-3: VPN setup" in ns["result"]["messages"][-1].text
     assert "kb-3: VPN setup" in capsys.readouterr().out
@@ -111,7 +112,7 @@ async def test_langchain_b(
     dev: DevGateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await dev.aconsent("alice", "calendar")
-    model = langchain_model([("list_events", {})], None)
+    model = scripted_chat_model(("list_events", {}))
     ns = base(dev, monkeypatch, model=model, alice_token=dev.tokens.user("alice"),
               bob_token=dev.tokens.user("bob"))  # fmt: skip
     ns = await run_snippet("langchain-b", ns)
@@ -123,7 +124,7 @@ async def test_langchain_b(
 
 async def test_langchain_c(dev: DevGateway, monkeypatch: pytest.MonkeyPatch) -> None:
     ui = ConsentUI(dev, "alice")
-    model = langchain_model([("search_docs", {"query": "expense"}), ("list_messages", {})], None)
+    model = scripted_chat_model(("search_docs", {"query": "expense"}), ("list_messages", {}))
     ns = base(dev, monkeypatch, model=model, user_token=dev.tokens.user("alice"),
               show_consent_button=ui.show_consent_button,
               user_has_consented=ui.user_has_consented)  # fmt: skip
@@ -137,7 +138,7 @@ async def test_langchain_c(dev: DevGateway, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 async def test_llamaindex_a(dev: DevGateway, monkeypatch: pytest.MonkeyPatch) -> None:
-    llm = llamaindex_llm([[("get_article", {"article_id": "kb-3"})]], None)
+    llm = scripted_llm([("get_article", {"article_id": "kb-3"})])
     ns = await run_snippet("llamaindex-a", base(dev, monkeypatch, llm=llm))
     assert "VPN setup" in str(ns["response"])
 
@@ -146,7 +147,7 @@ async def test_llamaindex_b(
     dev: DevGateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await dev.aconsent("alice", "calendar")
-    llm = llamaindex_llm([[("list_events", {})]], None)
+    llm = scripted_llm([("list_events", {})])
     ns = base(dev, monkeypatch, llm=llm, alice_token=dev.tokens.user("alice"),
               bob_token=dev.tokens.user("bob"))  # fmt: skip
     ns = await run_snippet("llamaindex-b", ns)
@@ -158,7 +159,7 @@ async def test_llamaindex_b(
 
 async def test_llamaindex_c(dev: DevGateway, monkeypatch: pytest.MonkeyPatch) -> None:
     ui = ConsentUI(dev, "alice")
-    llm = llamaindex_llm([[("search_docs", {"query": "expense"})], [("list_messages", {})]], None)
+    llm = scripted_llm([("search_docs", {"query": "expense"})], [("list_messages", {})])
     ns = base(dev, monkeypatch, llm=llm, user_token=dev.tokens.user("alice"),
               show_consent_button=ui.show_consent_button,
               user_has_consented=ui.user_has_consented)  # fmt: skip

@@ -7,73 +7,30 @@ conversation, so concurrent runs (two users at once) stay deterministic.
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import HumanMessage, ToolMessage
 
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
+from mcp_gateway_tools.langchain import testing
+from mcp_gateway_tools.langchain.testing import (
+    Plan,
+    ScriptedChatModel,
+)
 from tests.langchain.richserver import rich_server
 from tests.support.serving import ThreadedServer, serve
-
-Plan = Callable[[Sequence[BaseMessage]], AIMessage]
-_ids = itertools.count(1)
-
-
-class ScriptedChatModel(GenericFakeChatModel):
-    """A fake chat model whose next message is ``plan(conversation)``.
-
-    Stock fakes raise in ``bind_tools``; agents need it to return a model. Create it
-    with ``disable_streaming=True`` when the agent is driven through ``astream_events``.
-    """
-
-    messages: Any = iter(())
-    plan: Any
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedChatModel:
-        return self
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: Any = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=self.plan(messages))])
-
-
-def since_last_human(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
-    for index in range(len(messages) - 1, -1, -1):
-        if isinstance(messages[index], HumanMessage):
-            return list(messages[index + 1 :])
-    return list(messages)
-
-
-def tool_call(name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "args": args or {}, "id": f"call_{next(_ids)}", "type": "tool_call"}
 
 
 def call_then_answer(*calls: tuple[str, dict[str, Any]]) -> Plan:
     """Call the tools one after another (one per model turn), then answer with the
     text of the tool messages, so the final answer shows what the model saw."""
-
-    def plan(messages: Sequence[BaseMessage]) -> AIMessage:
-        done = [m for m in since_last_human(messages) if isinstance(m, ToolMessage)]
-        if len(done) < len(calls):
-            name, args = calls[len(done)]
-            return AIMessage(content="", tool_calls=[tool_call(name, args)])
-        return AIMessage(content="\n---\n".join(m.text for m in done))
-
-    return plan
+    return testing.call_then_answer(*calls, separator="\n---\n")
 
 
 def scripted(*calls: tuple[str, dict[str, Any]], streaming: bool = True) -> ScriptedChatModel:

@@ -19,16 +19,8 @@ from mcp_gateway_tools import (
 )
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import AUTHORIZATION_EVENT, GatewayToolkit
-from tests.langchain.conftest import (
-    AGENT_KINDS,
-    Context,
-    ScriptedChatModel,
-    ask,
-    build_agent,
-    scripted,
-    tool_call,
-    tool_messages,
-)
+from mcp_gateway_tools.langchain.testing import ScriptedChatModel, tool_call
+from tests.langchain.conftest import AGENT_KINDS, Context, ask, build_agent, scripted, tool_messages
 
 OBSERVATION_KEYS = {"type", "authorization_urls", "server_names", "message"}
 

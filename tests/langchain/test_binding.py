@@ -16,15 +16,8 @@ from pydantic import SecretStr
 from mcp_gateway_tools import ConfigurationError, Gateway, MissingUserToken, user_token
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayToolkit
-from tests.langchain.conftest import (
-    AGENT_KINDS,
-    Context,
-    ask,
-    build_agent,
-    scripted,
-    tool_call,
-    tool_messages,
-)
+from mcp_gateway_tools.langchain.testing import tool_call
+from tests.langchain.conftest import AGENT_KINDS, Context, ask, build_agent, scripted, tool_messages
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
 

@@ -9,7 +9,8 @@ import pytest
 
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.langchain import GatewayToolkit
-from tests.langchain.conftest import ask, build_agent, scripted, tool_call
+from mcp_gateway_tools.langchain.testing import tool_call
+from tests.langchain.conftest import ask, build_agent, scripted
 from tests.support.serving import ThreadedServer
 
 

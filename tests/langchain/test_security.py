@@ -18,7 +18,8 @@ from pydantic import SecretStr
 from mcp_gateway_tools import Gateway, MissingUserToken, user_token
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayToolkit
-from tests.langchain.conftest import Context, Recorder, ask, build_agent, scripted, tool_call
+from mcp_gateway_tools.langchain.testing import tool_call
+from tests.langchain.conftest import Context, Recorder, ask, build_agent, scripted
 
 
 async def test_no_token_leaks_anywhere(

@@ -13,15 +13,8 @@ from langgraph.types import Command
 from mcp_gateway_tools import AuthorizationRequired, Gateway, user_token
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import AUTHORIZATION_EVENT, GatewayToolkit
-from tests.langchain.conftest import (
-    Context,
-    Recorder,
-    ask,
-    build_agent,
-    scripted,
-    tool_call,
-    tool_messages,
-)
+from mcp_gateway_tools.langchain.testing import tool_call
+from tests.langchain.conftest import Context, Recorder, ask, build_agent, scripted, tool_messages
 
 
 def test_sync_everything_without_a_loop(dev: DevGateway, alice: str) -> None:

@@ -13,7 +13,7 @@ from mcp_gateway_tools import ConfigurationError, Gateway, ToolInfo
 from mcp_gateway_tools._toolset import ToolSpec
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayTool, GatewayToolkit
-from tests.langchain.conftest import tool_call
+from mcp_gateway_tools.langchain.testing import tool_call
 from tests.langchain.richserver import PNG
 
 
