@@ -31,7 +31,7 @@ import sys
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,28 @@ class Report:
     unavailable: dict[str, str] = field(default_factory=dict)
     peer_versions: str = ""
     seconds: float = 0.0
+    run_at: str = ""
+    machine: str = ""
+    command: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["config"]["steps"] = sorted(self.config.steps)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        """A saved run (benchmarks/results/latest.json), to render it again."""
+        config = dict(data.pop("config"))
+        config["steps"] = frozenset(config["steps"])
+        report = cls(Config(**config), **{k: v for k, v in data.items() if k not in SAMPLED})
+        for key in SAMPLED:
+            setattr(report, key, {n: Samples(**s) for n, s in data[key].items()})
+        return report
+
+
+SAMPLED = ("warm", "first", "loading", "gateway")
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 
 
 # -- shared steps ------------------------------------------------------------------------
@@ -555,7 +577,9 @@ async def _wait_http(url: str, proc: asyncio.subprocess.Process) -> None:
 
 
 async def collect(cfg: Config, log: Callable[[str], None] = print) -> Report:
-    report = Report(cfg)
+    from _report import machine, today
+
+    report = Report(cfg, run_at=today(), machine=machine())
     report.peer_versions = peer_versions(cfg.peer_python)
     started = time.perf_counter()
     loading = cfg.loading and "loading" in cfg.steps
@@ -597,6 +621,12 @@ def main(argv: list[str] | None = None) -> Report:
     parser.add_argument(
         "--only", help=f"comma-separated steps to run, of: {', '.join(STEPS)}", default=""
     )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help=f"do not measure: render a saved run again (each run is saved to {RESULTS})",
+    )
     args = parser.parse_args(argv)
     cfg = Config.quick() if args.quick else Config()
     if args.only:
@@ -608,20 +638,29 @@ def main(argv: list[str] | None = None) -> Report:
     if args.no_gateway:
         cfg.gateway = False
     warnings.filterwarnings("ignore")
-    report = asyncio.run(collect(cfg, log=lambda m: print(m, file=sys.stderr, flush=True)))
+    if args.render:
+        report = Report.from_json(json.loads(args.render.read_text()))
+    else:
+        report = asyncio.run(collect(cfg, log=lambda m: print(m, file=sys.stderr, flush=True)))
+        given = argv if argv is not None else sys.argv[1:]
+        report.command = (
+            " ".join([".venv/bin/python benchmarks/run.py", *given]) if given else COMMAND
+        )
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(report.to_json()))
 
     from _report import markdown, plot, readme_block, update_readme
 
-    command = ".venv/bin/python benchmarks/run.py " + " ".join(argv or sys.argv[1:])
-    text = markdown(report, command=COMMAND if not (argv or sys.argv[1:]) else command.strip())
+    text = markdown(report, command=report.command or COMMAND)
     print(text)
     if not args.no_write:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "benchmarks.md").write_text(text)
         plot(report, args.out / "benchmarks.png")
         print(f"\nwrote {args.out / 'benchmarks.md'} and {args.out / 'benchmarks.png'}")
-        if args.out.resolve() == (ROOT / "docs").resolve() and not args.quick and not args.only:
-            block = readme_block(report, command=COMMAND)
+        full = not (report.config.gateway is False or set(STEPS) - report.config.steps)
+        if args.out.resolve() == (ROOT / "docs").resolve() and full and report.config.users >= 200:
+            block = readme_block(report, command=report.command or COMMAND)
             if update_readme(ROOT / "README.md", block):
                 print("updated the benchmark table in README.md")
     return report

@@ -6,6 +6,7 @@ figure: the numbers mean nothing at these sizes.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -47,6 +48,9 @@ async def test_every_step_runs_and_the_report_is_written(quick: run.Config, tmp_
     assert len(report.loading) == 6
 
     text = markdown(report, command="test")
+    # a saved run renders to the same report
+    saved = run.Report.from_json(json.loads(json.dumps(report.to_json())))
+    assert markdown(saved, command="test") == text
     for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5."):
         assert heading in text
     assert "| ours: LangChain GatewayTool |" in text
