@@ -178,10 +178,11 @@ def targets(report: Report) -> list[tuple[str, str, bool | None, str]]:
                     r <= 0.3,
                     ""
                     if r <= 0.3
-                    else "a new session costs 3 requests: server/discover, tools/call and a "
-                    "tools/list the mcp SDK sends to validate structured output; seeding the "
-                    "session's output schemas from a listing would save that one (measured "
-                    "~10 -> ~7 ms), but listings are per identity: a core decision",
+                    else "a new user's session costs 3 requests: server/discover, tools/call "
+                    "and a tools/list the mcp SDK sends to validate structured output. The core "
+                    "seeds that from the same identity's cached listing (reopened sessions), "
+                    "not from another user's; doing so would save it (measured ~10 -> ~7 ms): "
+                    "a core decision, listings being per identity",
                 )
             )
     for ours in (lc, li):
