@@ -346,11 +346,9 @@ class LangChainMCPAdapters(Contender):
         try:
             from langchain_mcp_adapters.client import MultiServerMCPClient
         except ImportError as exc:
-            import importlib.metadata as md
-
             raise Unavailable(
-                f"langchain-mcp-adapters {md.version('langchain-mcp-adapters')} cannot be "
-                f"imported with mcp {md.version('mcp')} (it requires mcp<2): {exc}. "
+                "langchain-mcp-adapters cannot be imported beside mcp>=2 (it requires "
+                f"mcp<2): {exc}. "
                 "Run it in its own interpreter: python3 -m venv .venv/peers && "
                 ".venv/peers/bin/pip install 'langchain-mcp-adapters>=0.2,<0.4' psutil "
                 "(benchmarks/run.py then finds it; or pass --peer-python)"
