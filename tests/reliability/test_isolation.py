@@ -341,3 +341,59 @@ async def test_dev_gateway_users_only_ever_see_their_own_mail_and_calendar() -> 
     assert bad_auth == []
     assert set(kinds) <= {"ok", "auth"}, kinds
     assert kinds["auth"] > 0
+
+
+@pytest.mark.timeout(120)
+def test_threads_using_the_sync_api_never_see_another_identity() -> None:
+    """Web servers with a thread per request use the sync API (``call_tool_sync``, tool
+    ``invoke``/``call``), which runs on the package's one background loop: 16 threads,
+    40 users, 800 calls, each bound its own way."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with identity_process(40) as server:
+        users = list(server.users.items())
+        gateway = Gateway(server.url)
+        try:
+            lister = users[0][1]
+            lc = {t.name: t for t in GatewayToolkit(gateway, SERVERS).get_tools(token=lister)}
+            li = {
+                t.metadata.name: t
+                for t in GatewayToolSpec(gateway, SERVERS).to_tool_list(token=lister)
+            }
+
+            def one(index: int) -> tuple[str, str, dict[str, Any]]:
+                rng = random.Random(index)
+                user, token = rng.choice(users)
+                nonce = f"t{index}"
+                how = ("core", "bound", "lc_invoke", "li_call")[index % 4]
+                if how == "core":
+                    result = gateway.call_tool_sync("echo", "whoami", {"nonce": nonce}, token=token)
+                    return user, nonce, result.structured_content or {}
+                if how == "bound":
+                    with user_token(token):
+                        result = gateway.call_tool_sync("echo", "whoami", {"nonce": nonce})
+                    return user, nonce, result.structured_content or {}
+                if how == "lc_invoke":
+                    message = lc["echo_whoami"].invoke(
+                        {
+                            "name": "echo_whoami",
+                            "args": {"nonce": nonce},
+                            "id": nonce,
+                            "type": "tool_call",
+                        },
+                        {"configurable": {"user_token": token}},
+                    )
+                    return user, nonce, message.artifact["structured_content"]
+                with user_token(token):
+                    output = li["echo_whoami"].call(nonce=nonce)
+                return user, nonce, output.raw_output
+
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                answers = list(pool.map(one, range(800)))
+        finally:
+            gateway.close()
+    wrong = [
+        (u, n, seen) for u, n, seen in answers if (seen.get("user"), seen.get("nonce")) != (u, n)
+    ]
+    assert len(answers) == 800
+    assert wrong == []
