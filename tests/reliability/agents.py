@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallBlock
 from llama_index.core.llms import MockFunctionCallingLLM
+
+from mcp_gateway_tools.langchain.testing import ScriptedChatModel, since_last_human, tool_call
 
 _ids = itertools.count(1)
 
@@ -50,38 +50,26 @@ class RunContext:
     user_token: str | None = None
 
 
-class ScriptedChatModel(GenericFakeChatModel):
-    """Calls the requested tool once, then answers with the tool message's text."""
+def _request_plan(messages: Sequence[BaseMessage]) -> AIMessage:
+    """Call the tool the last user message names, then answer quoting its result."""
+    done = [m for m in since_last_human(messages) if isinstance(m, ToolMessage)]
+    if done:
+        return AIMessage(content="answer: " + done[-1].text)
+    last_human = [m for m in messages if isinstance(m, HumanMessage)][-1]
+    tool, arguments = _parse(str(last_human.content))
+    return AIMessage(content="", tool_calls=[tool_call(tool, arguments)])
 
-    messages: Any = iter(())
 
-    def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedChatModel:
-        return self
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: Any = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        last_human = max(i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
-        after = messages[last_human + 1 :]
-        done = [m for m in after if isinstance(m, ToolMessage)]
-        if done:
-            message = AIMessage(content="answer: " + done[-1].text)
-        else:
-            tool, arguments = _parse(str(messages[last_human].content))
-            call = {"name": tool, "args": arguments, "id": f"call_{next(_ids)}"}
-            message = AIMessage(content="", tool_calls=[{**call, "type": "tool_call"}])
-        return ChatResult(generations=[ChatGeneration(message=message)])
+def scripted_model() -> ScriptedChatModel:
+    """One model for any number of concurrent runs: each run's message says the call."""
+    return ScriptedChatModel(plan=_request_plan, disable_streaming=True)
 
 
 def langchain_agent(tools: Sequence[Any]) -> Any:
     """LangChain's ``create_agent`` with the run context carrying the user's token."""
     from langchain.agents import create_agent
 
-    model = ScriptedChatModel(disable_streaming=True)
+    model = scripted_model()
     return create_agent(model, list(tools), context_schema=RunContext)
 
 

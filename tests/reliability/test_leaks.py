@@ -214,7 +214,7 @@ async def test_no_token_in_loading_placeholders_raise_policies_or_checkpoints(
     from langchain.agents import create_agent
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from tests.reliability.agents import ScriptedChatModel
+    from tests.reliability.agents import scripted_model
 
     caplog.set_level(logging.DEBUG)
     haystack = Haystack()
@@ -245,7 +245,7 @@ async def test_no_token_in_loading_placeholders_raise_policies_or_checkpoints(
             gw, ["midsession"], on_authorization_required="interrupt"
         ).aget_tools(token=USER)
         agent = create_agent(
-            ScriptedChatModel(disable_streaming=True),
+            scripted_model(),
             mid,
             context_schema=RunContext,
             checkpointer=saver,
