@@ -15,8 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.reliability.servers import Message, Receive, Scope, Send, read_body, replay, send_json
-from tests.reliability.servers import send_raw as raw
+from tests.support.asgi import Message, Receive, Scope, Send, read_body, replay, send_json
+from tests.support.asgi import send_raw as raw
 from tests.support.faultgateway import echo_server
 
 MIB = 1024 * 1024

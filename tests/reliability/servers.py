@@ -16,16 +16,12 @@ import asyncio
 import json
 import random
 import sys
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastmcp import FastMCP
 from fastmcp.server.dependencies import get_http_headers
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from tests.support.asgi import Receive, Scope, Send, read_body, replay, send_json, send_raw
 
 SERVERS = ("echo", "private")
 """``echo`` is open to every valid token; ``private`` needs the user's consent first."""
@@ -178,49 +174,6 @@ def consent_body(base: str, user: str) -> dict[str, Any]:
         "authorization_urls": {"private": f"{base}/consent/private?user={user}"},
         "server_names": {"private": "Private Mail"},
     }
-
-
-async def read_body(receive: Receive) -> bytes:
-    chunks = []
-    for _ in range(100_000):  # bounded: a request body is never this many chunks here
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-def replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def again() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return again
-
-
-async def send_raw(
-    send: Send,
-    status: int,
-    body: bytes,
-    content_type: bytes,
-    extra: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
-    await send(
-        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-async def send_json(
-    send: Send, status: int, payload: Any, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    await send_raw(send, status, json.dumps(payload).encode(), b"application/json", extra)
 
 
 def main(argv: list[str]) -> None:

@@ -20,17 +20,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastmcp import FastMCP
 from fastmcp.server.dependencies import get_http_headers
 from pydantic import BaseModel
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from tests.support.asgi import Receive, Scope, Send, read_body, replay, send_json, send_raw
 
 PNG_1PX = base64.b64encode(
     bytes.fromhex(
@@ -116,12 +112,12 @@ class FaultGateway:
         auth = headers.get("authorization", "")
         body = b""
         if scope["method"] == "POST":
-            body = await _read_body(receive)
+            body = await read_body(receive)
             method = _method(body)
             self.requests.append((server, method, auth))
         else:
             method = scope["method"]
-        receive = _replay(body, receive)
+        receive = replay(body, receive)
         handler = getattr(self, f"_{server}", None)
         if handler is not None:
             await handler(scope, receive, send, auth, method, body)
@@ -139,13 +135,13 @@ class FaultGateway:
         if auth in self.consented:
             await self._forward(scope, receive, send)
         else:
-            await _json(send, 401, consent_body(self.base_url, "consent", "Consent Mail"))
+            await send_json(send, 401, consent_body(self.base_url, "consent", "Consent Mail"))
 
     async def _midsession(
         self, scope: Scope, receive: Receive, send: Send, auth: str, method: str, body: bytes
     ) -> None:
         if method == "tools/call" and _tool(body) == "private_tool" and auth not in self.consented:
-            await _json(send, 401, consent_body(self.base_url, "mail", "Mail"))
+            await send_json(send, 401, consent_body(self.base_url, "mail", "Mail"))
         else:
             await self._forward(scope, receive, send)
 
@@ -172,61 +168,41 @@ class FaultGateway:
             "message": "URL elicitation required",
             "data": {"elicitations": elicitations},
         }
-        await _json(send, 200, {"jsonrpc": "2.0", "id": json.loads(body)["id"], "error": error})
+        await send_json(send, 200, {"jsonrpc": "2.0", "id": json.loads(body)["id"], "error": error})
 
     async def _forbidden(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
-        await _json(
+        await send_json(
             send, 403, {"error": {"type": "ForbiddenError", "message": "Not allowed for this user"}}
         )
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
-        await _json(send, 429, {"message": "slow down"}, [(b"retry-after", b"7")])
+        await send_json(send, 429, {"message": "slow down"}, [(b"retry-after", b"7")])
 
     async def _broken(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
-        await _json(send, 500, {"message": "internal"})
+        await send_json(send, 500, {"message": "internal"})
 
     async def _down(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
-        await _raw(send, 503, b"Service Unavailable", b"text/plain")
+        await send_raw(send, 503, b"Service Unavailable", b"text/plain")
 
     async def _badgateway(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
-        await _raw(send, 502, b"<html><body>Bad Gateway</body></html>", b"text/html")
+        await send_raw(send, 502, b"<html><body>Bad Gateway</body></html>", b"text/html")
 
     async def _plaintext(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
-        await _raw(send, 401, b"Unauthorized", b"text/plain")
+        await send_raw(send, 401, b"Unauthorized", b"text/plain")
 
     async def _badtoken(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
-        await _json(send, 401, {"error": {"type": "InvalidTokenError", "message": "Token expired"}})
+        await send_json(
+            send, 401, {"error": {"type": "InvalidTokenError", "message": "Token expired"}}
+        )
 
     async def _badlink(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
         body = consent_body(self.base_url, "badlink", "Bad")
         body["authorization_urls"] = {"badlink": "javascript:alert(1)"}
-        await _json(send, 401, body)
+        await send_json(send, 401, body)
 
     async def _hang(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
         await asyncio.sleep(30)
-        await _raw(send, 504, b"late", b"text/plain")
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
+        await send_raw(send, 504, b"late", b"text/plain")
 
 
 def _method(body: bytes) -> str:
@@ -241,23 +217,3 @@ def _tool(body: bytes) -> str:
         return str(json.loads(body)["params"]["name"])
     except (ValueError, KeyError, TypeError):
         return ""
-
-
-async def _raw(
-    send: Send,
-    status: int,
-    body: bytes,
-    content_type: bytes,
-    extra: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
-    await send(
-        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _json(
-    send: Send, status: int, payload: Any, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    await _raw(send, status, json.dumps(payload).encode(), b"application/json", extra)
