@@ -14,7 +14,7 @@ from _contenders import CONTENDERS
 from _harness import Samples
 
 if TYPE_CHECKING:
-    from run import Report
+    from _config import Report
 
 PEER_ONLY = ("langchain-mcp-adapters",)
 LOAD_BASELINE = "ours: LangChain GatewayToolkit, cold"
@@ -32,7 +32,7 @@ def family(label: str) -> str:
     return "ours" if label.startswith("ours") else "peer"
 
 
-def _ms(value: float) -> str:
+def ms(value: float) -> str:
     return f"{value:,.1f}" if value >= 100 else f"{value:.2f}"
 
 
@@ -51,12 +51,12 @@ def samples_table(results: dict[str, Samples], baseline: str) -> str:
         if not s.seconds:
             continue
         ratio = f"{s.median_ms / base.median_ms:.2f}" if base and base.median_ms else "-"
-        row = f"| {s.name} | {_ms(s.median_ms)} | {_ms(s.p90_ms)} | {len(s.seconds)} | {ratio} |"
+        row = f"| {s.name} | {ms(s.median_ms)} | {ms(s.p90_ms)} | {len(s.seconds)} | {ratio} |"
         if with_cpu and not s.cpu:
             row += " - | - |"
         elif with_cpu:
             cpu_ratio = f"{s.cpu_ms / base.cpu_ms:.2f}" if base and base.cpu_ms else "-"
-            row += f" {_ms(s.cpu_ms)} | {cpu_ratio} |"
+            row += f" {ms(s.cpu_ms)} | {cpu_ratio} |"
         lines.append(row)
     return "\n".join(lines)
 
@@ -83,7 +83,7 @@ def many_table(rows: list[dict[str, Any]], baseline: str) -> str:
         lines.append(
             f"| {r['name']} | {r['users']} | {r['calls']} | {r['throughput']:.1f} | {ratio} "
             f"| {r['cpu_ms_per_call']:.2f} "
-            f"| {_ms(r['median_ms'])} | {_ms(r['p90_ms'])} | {_ms(r['setup_median_ms'])} "
+            f"| {ms(r['median_ms'])} | {ms(r['p90_ms'])} | {ms(r['setup_median_ms'])} "
             f"| {r['peak_sessions']} | {r['peak_server_connections']} "
             f"| {r['rss_growth_mb']:.1f} |"
         )
@@ -112,7 +112,7 @@ def targets(report: Report) -> list[tuple[str, str, bool | None, str]]:
         out.append(
             (
                 "warm LangChain tool call <= 1.10 x raw fastmcp reused client",
-                f"{r:.2f} x ({_ms(warm[lc].median_ms)} vs {_ms(warm[raw].median_ms)} ms); "
+                f"{r:.2f} x ({ms(warm[lc].median_ms)} vs {ms(warm[raw].median_ms)} ms); "
                 f"client CPU {cpu:.2f} x",
                 r <= 1.10,
                 note,
@@ -124,7 +124,7 @@ def targets(report: Report) -> list[tuple[str, str, bool | None, str]]:
             (
                 "(context) warm LangChain tool call vs a LangChain tool over a held session "
                 "(langchain.mcp, adapter held open)",
-                f"{r:.2f} x ({_ms(warm[lc].median_ms)} vs {_ms(warm[held].median_ms)} ms)",
+                f"{r:.2f} x ({ms(warm[lc].median_ms)} vs {ms(warm[held].median_ms)} ms)",
                 None,
                 "same framework path, so this ratio isolates what is ours",
             )
@@ -134,7 +134,7 @@ def targets(report: Report) -> list[tuple[str, str, bool | None, str]]:
         out.append(
             (
                 "(context) warm LlamaIndex tool call vs raw fastmcp reused client",
-                f"{r:.2f} x ({_ms(warm[li].median_ms)} vs {_ms(warm[raw].median_ms)} ms)",
+                f"{r:.2f} x ({ms(warm[li].median_ms)} vs {ms(warm[raw].median_ms)} ms)",
                 None,
                 "",
             )
@@ -157,13 +157,13 @@ def targets(report: Report) -> list[tuple[str, str, bool | None, str]]:
             )
             note = (
                 "langchain.mcp's per-call session (3 requests and a fresh connection) costs "
-                f"{_ms(warm[peer].median_ms)} ms here; ours carry LangChain's own tool-call "
+                f"{ms(warm[peer].median_ms)} ms here; ours carry LangChain's own tool-call "
                 f"overhead, as any LangChain tool does{floor}{many}"
             )
         out.append(
             (
                 ">= 10 x faster than langchain.mcp's per-call pattern (warm)",
-                f"{r:.1f} x faster ({_ms(warm[lc].median_ms)} vs {_ms(warm[peer].median_ms)} ms)",
+                f"{r:.1f} x faster ({ms(warm[lc].median_ms)} vs {ms(warm[peer].median_ms)} ms)",
                 r >= 10,
                 note,
             )
@@ -174,7 +174,7 @@ def targets(report: Report) -> list[tuple[str, str, bool | None, str]]:
             out.append(
                 (
                     f"new user's first call <= 0.3 x a fresh fastmcp Client ({ours})",
-                    f"{r:.2f} x ({_ms(first[ours].median_ms)} vs {_ms(first[raw].median_ms)} ms)",
+                    f"{r:.2f} x ({ms(first[ours].median_ms)} vs {ms(first[raw].median_ms)} ms)",
                     r <= 0.3,
                     ""
                     if r <= 0.3
@@ -386,154 +386,3 @@ def machine() -> str:
 
 def today() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def plot(report: Report, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
-    panels: list[tuple[Any, str, list[tuple[str, float, float | None]], bool]] = [
-        (
-            axes[0][0],
-            "1. Warm call, one user (median ms, p90 tick; log)",
-            [(s.name, s.median_ms, s.p90_ms) for s in report.warm.values() if s.seconds],
-            True,
-        ),
-        (
-            axes[0][1],
-            "2. First call of a new user (median ms, p90 tick; log)",
-            [(s.name, s.median_ms, s.p90_ms) for s in report.first.values() if s.seconds],
-            True,
-        ),
-        (
-            axes[1][0],
-            f"3. Many users: throughput (calls/s), {report.config.users} users x "
-            f"{report.config.calls} calls, {report.config.concurrency} at a time",
-            [(r["name"], r["throughput"], None) for r in report.many],
-            False,
-        ),
-        (
-            axes[1][1],
-            "4. HTTP requests per warm tool call (at the server)",
-            [(label, sum(c.values()), None) for label, c in report.requests.items()],
-            False,
-        ),
-    ]
-    for ax, title, rows, log in panels:
-        labels = [r[0] for r in rows][::-1]
-        values = [r[1] for r in rows][::-1]
-        colors = [COLORS.get(family(lbl), "#999999") for lbl in labels]
-        ax.barh(labels, values, color=colors)
-        for i, row in enumerate(rows[::-1]):
-            if row[2] is not None:
-                ax.plot([row[2]], [i], marker="|", color="black", markersize=12)
-            right = max(row[1], row[2] or 0.0)
-            ax.text(right * (1.08 if log else 1.0), i, f" {row[1]:.3g}", va="center", fontsize=8)
-        if log and values:
-            ax.set_xscale("log")
-            ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)]
-            lo, hi = min(values) / 1.5, max(r[2] or r[1] for r in rows) * 2.5
-            ax.set_xticks([t for t in ticks if lo <= t <= hi])
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            ax.xaxis.set_minor_formatter(NullFormatter())
-            ax.set_xlim(lo, hi)
-        ax.set_title(title, fontsize=10)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.margins(x=0.15)
-    fig.suptitle(
-        "mcp-gateway-tools vs raw clients and peer integrations "
-        "(green: ours, grey: raw floors, orange: peers)",
-        fontsize=11,
-    )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-README_START = "<!-- bench:start -->"
-README_END = "<!-- bench:end -->"
-
-
-def readme_block(report: Report, *, command: str) -> str:
-    """The short table for the README (between the bench markers)."""
-    lc, li = name("ours-langchain"), name("ours-llamaindex")
-    peers = ["langchain.mcp", "langchain-mcp-adapters", "llama-index-tools-mcp"]
-
-    def ms(results: dict[str, Samples], label: str) -> str:
-        s = results.get(label)
-        return f"{_ms(s.median_ms)} ms" if s and s.seconds else "n/a"
-
-    def others(results: dict[str, Samples], floor: str, floor_label: str) -> str:
-        parts = [f"{floor_label} {ms(results, name(floor))}"]
-        parts += [f"{key} {ms(results, name(key))}" for key in peers if name(key) in results]
-        return "; ".join(parts)
-
-    many = {r["name"]: r for r in report.many}
-
-    def rate(label: str) -> str:
-        r = many.get(label)
-        return f"{r['throughput']:.0f}" if r else "n/a"
-
-    ours_many = many.get(lc)
-    ours_many_text = "n/a"
-    if ours_many:
-        bounded = many.get(name("ours-langchain-32"))
-        ours_many_text = (
-            f"LangChain {rate(lc)}, LlamaIndex {rate(li)} calls/s; "
-            f"{ours_many['peak_sessions']} sessions held, +{ours_many['rss_growth_mb']:.0f} MB"
-        )
-        if bounded:
-            ours_many_text += f" (max_sessions=32: {rate(bounded['name'])} calls/s, 32 held)"
-    peer_many = "; ".join(
-        [f"fastmcp Client per user {rate(name('raw-fastmcp'))}"]
-        + [f"{key} {rate(name(key))}" for key in peers if name(key) in many]
-    )
-    requests = report.requests
-    peer_requests = "; ".join(
-        f"{key} {sum(requests[name(key)].values()):g}" for key in peers if name(key) in requests
-    )
-    loading = report.loading
-    rows = [
-        "| measurement | mcp-gateway-tools | alternatives |",
-        "|---|---|---|",
-        f"| warm tool call, one user (median) | LangChain {ms(report.warm, lc)}, "
-        f"LlamaIndex {ms(report.warm, li)} | "
-        + others(report.warm, "raw-fastmcp", "raw fastmcp Client held open")
-        + " |",
-        f"| a new user's first call (median) | LangChain {ms(report.first, lc)}, "
-        f"LlamaIndex {ms(report.first, li)} | "
-        + others(report.first, "raw-fastmcp", "fresh fastmcp Client")
-        + " |",
-        f"| many users: {report.config.users} x {report.config.calls} calls, "
-        f"{report.config.concurrency} at a time | {ours_many_text} | {peer_many} (calls/s) |",
-        "| HTTP requests per warm call | "
-        + (f"{sum(requests[lc].values()):g}" if lc in requests else "n/a")
-        + f" | {peer_requests} |",
-        f"| loading {report.config.load_tools} tools x {report.config.load_servers} servers "
-        f"| cold {ms(loading, LOAD_BASELINE)}, cached "
-        f"{ms(loading, 'ours: LangChain GatewayToolkit, cached')}; once for all users "
-        f"| langchain.mcp {ms(loading, 'langchain.mcp MCPAdapter.list_tools x servers')}, "
-        f"llama-index-tools-mcp {ms(loading, 'llama-index-tools-mcp McpToolSpec x servers')}"
-        " per user |",
-        "",
-        f"Loopback, fastmcp echo server; {report.machine or machine()}; "
-        f"{report.run_at or today()}. Command: `{command}`. "
-        "p90, client CPU, the targets and what each contender does: "
-        "[docs/benchmarks.md](docs/benchmarks.md).",
-    ]
-    return "\n".join(rows)
-
-
-def update_readme(path: Path, block: str) -> bool:
-    """Replace what is between the bench markers; False when the markers are missing."""
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        return False
-    head = text[: start + len(README_START)]
-    path.write_text(head + "\n" + block + "\n" + text[end:], encoding="utf-8")
-    return True

@@ -16,7 +16,9 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import run  # noqa: E402  (benchmarks/run.py, not a package)
-from _report import markdown, plot, readme_block, targets, update_readme  # noqa: E402
+from _plot import plot  # noqa: E402
+from _readme import readme_block, update_readme  # noqa: E402
+from _report import markdown, targets  # noqa: E402
 
 
 @pytest.fixture
