@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import jsonschema
@@ -69,6 +70,16 @@ class ToolSpec:
     @property
     def is_placeholder(self) -> bool:
         return self.info is None
+
+    @cached_property
+    def validator(self) -> jsonschema.protocols.Validator | None:
+        """The input-schema validator, built once per spec (not per call); None when
+        the schema cannot be read, so the server validates instead."""
+        try:
+            key = json.dumps(self.input_schema, sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            return None
+        return _validator(key)
 
 
 def _safe(name: str) -> str:
@@ -206,8 +217,7 @@ async def check_authorization(
 
 @lru_cache(maxsize=1024)
 def _validator(schema_json: str) -> jsonschema.protocols.Validator | None:
-    import json
-
+    """Shared by specs with the same schema (and across reloads of a tool list)."""
     schema = json.loads(schema_json)
     try:
         cls = jsonschema.validators.validator_for(schema)
@@ -226,13 +236,7 @@ def validate_arguments(spec: ToolSpec, arguments: Mapping[str, Any]) -> None:
     Raises InvalidArguments listing each problem and where it is, so a model can fix
     its call; a schema that is itself invalid is not enforced here.
     """
-    import json
-
-    try:
-        key = json.dumps(spec.input_schema, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        return
-    validator = _validator(key)
+    validator = spec.validator
     if validator is None:
         return
     try:
