@@ -126,11 +126,12 @@ async def call_capturing_urls(
 
 
 def seed_output_schemas(client: Client[Any], tools: tuple[ToolInfo, ...]) -> bool:
-    """Give a new session the output schemas this identity's cached listing already has.
+    """Give a new session the output schemas of tools the caller already knows.
 
-    Without them the MCP client sends a ``tools/list`` before validating the first
-    result of every new session; with them a reopened session (after eviction or idle
-    expiry) makes one request per call from the start. The attribute is the SDK's own
+    Those are this identity's cached listing (a reopened session, after eviction or
+    idle expiry) or the one tool an adapter is calling from its shared tool list (a new
+    user's first call). Without them the MCP client sends a ``tools/list`` before
+    validating the first result of every new session. The attribute is the SDK's own
     cache; if a future SDK renames it, we simply fall back to its extra request.
     """
     schemas = getattr(client.session, "_tool_output_schemas", None)

@@ -172,12 +172,17 @@ class Gateway:
         *,
         token: str | SecretStr | None = None,
         timeout: float | None = None,
+        known_tool: ToolInfo | None = None,
     ) -> ToolResult:
         """Call ``tool`` on ``server`` with the resolved token.
 
         Returns the tool's result (``is_error`` set when the tool reported failure);
         raises :class:`AuthorizationRequired` when the user must consent first, and
         another :class:`GatewayError` for every other failure.
+
+        ``known_tool`` is the tool's description as the caller already holds it (an
+        adapter's shared tool list): its output schema lets a new session validate the
+        result without first listing the server's tools again.
         """
         name = self.server_name(server)
         credential = self.credential(token)
@@ -187,8 +192,11 @@ class Gateway:
 
         async def op(entry: PooledSession) -> ToolResult:
             assert entry.client is not None
-            if not entry.tools_listed and (cached := self._tools.get(key)) is not None:
-                entry.tools_listed = seed_output_schemas(entry.client, cached)
+            if not entry.tools_listed:
+                if (cached := self._tools.get(key)) is not None:
+                    entry.tools_listed = seed_output_schemas(entry.client, cached)
+                elif known_tool is not None and known_tool.name == tool:
+                    seed_output_schemas(entry.client, (known_tool,))
             raw, urls = await call_capturing_urls(
                 entry.client, tool, args, timeout or self.call_timeout, entry.pending_urls
             )

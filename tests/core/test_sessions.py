@@ -149,3 +149,16 @@ async def test_a_reopened_session_of_a_known_identity_needs_no_extra_listing(
         result = await gw.call_tool("echo", "add", {"a": 1, "b": 2}, token=ALICE)
     assert result.structured_content == {"total": 3}
     assert "tools/list" not in [m for _, m, _ in fault_gateway.calls("echo")]
+
+
+async def test_a_new_users_first_call_with_a_known_tool_needs_no_listing(
+    fault_server: ThreadedServer, fault_gateway: FaultGateway
+) -> None:
+    async with Gateway(fault_server.url) as gw:
+        [add] = [t for t in await gw.list_tools("echo", token=ALICE) if t.name == "add"]
+        fault_gateway.requests.clear()
+        result = await gw.call_tool("echo", "add", {"a": 2, "b": 2}, token=BOB, known_tool=add)
+    assert result.structured_content == {"total": 4}
+    methods = [m for _, m, _ in fault_gateway.calls("echo")]
+    assert "tools/list" not in methods
+    assert methods.count("tools/call") == 1

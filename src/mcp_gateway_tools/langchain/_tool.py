@@ -134,7 +134,11 @@ class GatewayTool(BaseTool):
         """Call the tool once; AuthorizationRequired propagates to the policy."""
         try:
             result = await self.gateway.call_tool(
-                self.spec.server, self.spec.mcp_name, arguments, token=token
+                self.spec.server,
+                self.spec.mcp_name,
+                arguments,
+                token=token,
+                known_tool=self.spec.info,
             )
         except (AuthorizationRequired, MissingUserToken, ConfigurationError):
             raise

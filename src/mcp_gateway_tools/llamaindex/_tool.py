@@ -243,6 +243,7 @@ class GatewayTool(FunctionTool):
                 arguments,
                 token=token,
                 timeout=self._call_timeout,
+                known_tool=self._spec.info,
             )
         except (AuthorizationRequired, MissingUserToken, ConfigurationError):
             raise
