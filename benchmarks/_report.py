@@ -178,11 +178,9 @@ def targets(report: Report) -> list[tuple[str, str, bool | None, str]]:
                     r <= 0.3,
                     ""
                     if r <= 0.3
-                    else "a new user's session costs 3 requests: server/discover, tools/call "
-                    "and a tools/list the mcp SDK sends to validate structured output. The core "
-                    "seeds that from the same identity's cached listing (reopened sessions), "
-                    "not from another user's; doing so would save it (measured ~10 -> ~7 ms): "
-                    "a core decision, listings being per identity",
+                    else "a new user's session costs 2 requests (server/discover, tools/call: "
+                    "the adapter hands the core the tool's output schema, so the SDK's "
+                    "validation tools/list is skipped); what remains is connect cost",
                 )
             )
     for ours in (lc, li):
