@@ -62,7 +62,8 @@ def classify(exc: BaseException, *, server: str, service_token: bool, phase: Pha
     cause = exc.__cause__ or exc.__context__
     if isinstance(exc, RuntimeError) and isinstance(cause, MCPError | httpx2.TransportError):
         return classify(cause, server=server, service_token=service_token, phase=phase)
-    if isinstance(exc, TimeoutError | httpx2.TimeoutException) or "initialize" in str(exc):
+    # fastmcp reports a hung handshake as RuntimeErrors raised from the TimeoutError.
+    if _caused_by(exc, (TimeoutError, httpx2.TimeoutException)):
         return Failure(_timeout(server), session_lost=True)
     if isinstance(exc, RuntimeError | httpx2.TransportError | OSError):
         # "Client failed to connect", a closed session: nothing ran if we never connected.
@@ -77,6 +78,18 @@ def classify(exc: BaseException, *, server: str, service_token: bool, phase: Pha
         ),
         session_lost=True,
     )
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """Whether ``exc`` or anything in its cause chain is one of ``kinds``."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # chains are short; the bound guards against cycles
+        if seen is None:
+            return False
+        if isinstance(seen, kinds):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _timeout(server: str) -> GatewayTimeout:
