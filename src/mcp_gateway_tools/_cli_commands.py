@@ -104,8 +104,8 @@ async def _list(url: str, token: str, servers: list[str], timeout: float) -> lis
 
 
 def _print_links(exc: AuthorizationRequired, out: TextIO, indent: str = "  ") -> None:
-    for key, link in exc.authorization_urls.items():
-        print(f"{indent}{exc.server_names.get(key, key)}: {link}", file=out)
+    for display, link in exc.links():
+        print(f"{indent}{display}: {link}", file=out)
 
 
 def _first_line(text: str | None, width: int = 72) -> str:

@@ -120,11 +120,19 @@ class AuthorizationRequired(GatewayError):
             "message": self.message,
         }
 
+    @property
+    def display_name(self) -> str:
+        """The services to authorize, as one phrase ("Mail, Calendar")."""
+        return ", ".join(dict.fromkeys(self.server_names.values())) or (self.server or "")
+
+    def links(self) -> list[tuple[str, str]]:
+        """(display name, link) for every service to authorize, in the gateway's order."""
+        return [(self.server_names.get(k, k), url) for k, url in self.authorization_urls.items()]
+
     def render_text(self) -> str:
         """Plain text a model can relay verbatim: every display name and full link."""
         lines = [self.message.rstrip(), "", "Please ask the user to authorize access:"]
-        for server, url in self.authorization_urls.items():
-            lines.append(f"- {self.server_names.get(server, server)}: {url}")
+        lines += [f"- {name}: {url}" for name, url in self.links()]
         lines.append("")
         lines.append("After the user has authorized, call the tool again.")
         return "\n".join(lines)

@@ -140,7 +140,7 @@ def _allowed(info: ToolInfo, tool_filter: ToolFilter | None) -> bool:
 
 
 def _placeholder(server: str, exc: AuthorizationRequired) -> ToolSpec:
-    display = ", ".join(dict.fromkeys(exc.server_names.values())) or server
+    display = exc.display_name or server
     return ToolSpec(
         server=server,
         mcp_name="",

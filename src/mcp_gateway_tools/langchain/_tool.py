@@ -159,7 +159,7 @@ class GatewayTool(BaseTool):
         previous = self.spec.authorization
         display = self.spec.server
         if previous is not None:
-            display = ", ".join(dict.fromkeys(previous.server_names.values())) or display
+            display = previous.display_name or display
         return authorized_output(self.spec.server, display)
 
     # -- the policy ------------------------------------------------------------------
@@ -239,14 +239,10 @@ class GatewayTool(BaseTool):
 
 
 def _declined_output(error: AuthorizationRequired) -> Output:
-    names = ", ".join(dict.fromkeys(error.server_names.values()))
     text = (
-        f"The user chose not to authorize {names} now. Do not call this tool again "
-        "unless the user asks; they can authorize later with these links:\n"
-        + "\n".join(
-            f"- {error.server_names.get(k, k)}: {url}"
-            for k, url in error.authorization_urls.items()
-        )
+        f"The user chose not to authorize {error.display_name} now. Do not call this tool "
+        "again unless the user asks; they can authorize later with these links:\n"
+        + "\n".join(f"- {name}: {url}" for name, url in error.links())
     )
     return text, error.to_observation()
 
