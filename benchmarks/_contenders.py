@@ -300,11 +300,7 @@ class LangChainMCP(Contender):
             from langchain.mcp import MCPAdapter
 
         adapter = MCPAdapter(Client(self.endpoint, auth=token))
-        self.inflight += 1  # listing opens a session too
-        try:
-            tools = await adapter.list_tools()
-        finally:
-            self.inflight -= 1
+        tools: Any = await self._counted(adapter.list_tools)()  # listing opens a session too
         tool = next(t for t in tools if t.name == "echo")
         return UserSession(self._counted(lambda: tool.ainvoke(tool_call())))
 
@@ -365,11 +361,7 @@ class LangChainMCPAdapters(Contender):
                 }
             }
         )
-        self.inflight += 1
-        try:
-            tools = await client.get_tools()
-        finally:
-            self.inflight -= 1
+        tools = await self._counted(client.get_tools)()
         tool = next(t for t in tools if t.name == "echo")
         return UserSession(self._counted(lambda: tool.ainvoke(tool_call())))
 
@@ -384,11 +376,7 @@ class LlamaIndexMCP(Contender):
         from llama_index.tools.mcp import BasicMCPClient, McpToolSpec
 
         client = BasicMCPClient(self.endpoint, headers={"Authorization": f"Bearer {token}"})
-        self.inflight += 1
-        try:
-            tools = await McpToolSpec(client).to_tool_list_async()
-        finally:
-            self.inflight -= 1
+        tools = await self._counted(McpToolSpec(client).to_tool_list_async)()
         tool = next(t for t in tools if t.metadata.name == "echo")
 
         async def close() -> None:
