@@ -16,6 +16,7 @@ from ._content import (
     ToolInfo,
     ToolResult,
 )
+from ._elicitation import Progress, ServerLog
 from ._errors import (
     AccessDenied,
     AuthorizationRequired,
@@ -24,6 +25,7 @@ from ._errors import (
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
+    InputRequired,
     InvalidArguments,
     InvalidAuthorizationUrl,
     InvalidToken,
@@ -34,6 +36,14 @@ from ._errors import (
     UnknownServer,
 )
 from ._gateway import Gateway
+from ._interactions import (
+    Answer,
+    ApprovalRequest,
+    AuthorizationRequest,
+    InputRequest,
+    InteractionHandler,
+    UserActionRequest,
+)
 from ._sync import run_sync
 from ._tokens import Credential, bound_user_token, user_token
 from ._toolset import ToolFilter, ToolSpec
@@ -42,7 +52,10 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AccessDenied",
+    "Answer",
+    "ApprovalRequest",
     "AudioBlock",
+    "AuthorizationRequest",
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
@@ -53,14 +66,19 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "ImageBlock",
+    "InputRequest",
+    "InputRequired",
+    "InteractionHandler",
     "InvalidArguments",
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "MissingUserToken",
+    "Progress",
     "ProtocolError",
     "RateLimited",
     "ResourceBlock",
     "ResourceLinkBlock",
+    "ServerLog",
     "TextBlock",
     "ToolCallError",
     "ToolFilter",
@@ -68,6 +86,7 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "UnknownServer",
+    "UserActionRequest",
     "__version__",
     "bound_user_token",
     "run_sync",
