@@ -35,16 +35,17 @@ from .._content import (
     TextBlock,
     ToolResult,
 )
-from .._errors import AuthorizationRequired, GatewayError
+from .._errors import GatewayError
 
 __all__ = [
     "Artifact",
     "Content",
     "GatewayToolError",
     "ToolMessageBlock",
-    "authorization_output",
     "authorized_output",
+    "error_message",
     "handle_gateway_tool_error",
+    "note_output",
     "to_blocks",
     "to_output",
 ]
@@ -135,14 +136,23 @@ def to_output(result: ToolResult) -> tuple[Content, Artifact]:
     return content, artifact
 
 
-def authorization_output(error: AuthorizationRequired) -> tuple[str, dict[str, Any]]:
-    """The consent observation: text the model can relay, the observation as artifact.
+def note_output(
+    output: tuple[Content, Artifact], notes: tuple[str, ...], declined: tuple[dict[str, Any], ...]
+) -> tuple[Content, Artifact]:
+    """A result with the engine's notes first (what was declined for want of a user).
 
-    The ToolMessage status stays ``"success"``: the tool did its job, which was to tell
-    the user what to do. UIs tell it apart from a result by
-    ``artifact["type"] == "authorization_required"`` and from a failure by the status.
+    The declined requests also go in the artifact, under ``"declined_input"``.
     """
-    return error.render_text(), error.to_observation()
+    if not notes:
+        return output
+    content, artifact = output
+    blocks: Content = [create_text_block(text=note) for note in notes]
+    return blocks + list(content), {**(artifact or {}), "declined_input": list(declined)}
+
+
+def error_message(error: GatewayError) -> Content:
+    """What the model reads for a gateway error (the artifact holds the typed error)."""
+    return [create_text_block(text=error.message)]
 
 
 def authorized_output(server: str, display: str) -> tuple[str, dict[str, Any]]:
