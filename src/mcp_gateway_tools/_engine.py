@@ -283,6 +283,9 @@ def tool_flow(ctx: CallContext) -> Flow:
     for _ in range(4):  # a few distinct questions per call, never an endless loop
         outcome = yield Call(arguments, dict(answers), handler, "raise")
         if not isinstance(outcome, GatewayError):
+            for request in ctx.declined:
+                if request.request_id not in answers:  # declined in the call: tell the app
+                    yield Notify(request)
             return _result(outcome, ctx.declined)
         if isinstance(outcome, AuthorizationRequired):
             request = authorization_request(
