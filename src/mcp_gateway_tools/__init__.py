@@ -19,6 +19,7 @@ from ._content import (
 from ._elicitation import Progress, ServerLog
 from ._errors import (
     AccessDenied,
+    ApprovalRequired,
     AuthorizationRequired,
     CallOutcomeUnknown,
     ConfigurationError,
@@ -54,6 +55,7 @@ __all__ = [
     "AccessDenied",
     "Answer",
     "ApprovalRequest",
+    "ApprovalRequired",
     "AudioBlock",
     "AuthorizationRequest",
     "AuthorizationRequired",
