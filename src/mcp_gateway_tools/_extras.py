@@ -18,7 +18,14 @@ __all__ = ["EXTRAS", "MissingExtraError", "require"]
 EXTRAS: dict[str, tuple[str, ...]] = {
     "langchain": ("langchain_core", "langchain", "langgraph"),
     "llamaindex": ("llama_index",),
-    "devgateway": ("starlette", "uvicorn", "authlib", "joserfc", "multipart", "platformdirs"),
+    "devgateway": (
+        "starlette",
+        "uvicorn",
+        "authlib",
+        "joserfc",
+        "python_multipart",
+        "platformdirs",
+    ),
     "notebook": ("IPython",),
 }
 
