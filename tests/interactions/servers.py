@@ -85,7 +85,7 @@ def desk_server(ledger: Ledger, base_url: str = "https://desk.example.com") -> F
         for step in range(steps):
             await ctx.report_progress(step + 1, steps, f"step {step + 1}")
         with warnings.catch_warnings():  # logging is deprecated at 2026-07-28, still sent
-            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore")
             await ctx.info("export finished")
             await ctx.log("disk almost full", level="warning")
         ledger.ran.append(("export_report", {"steps": steps}))

@@ -97,14 +97,17 @@ async def test_interrupt_on_is_built_from_annotations_and_gates_the_destructive_
     gated = interrupt_on(tools, "destructive")
     # read_booking says read-only; book_seat denies destructiveHint; the rest use MCP's
     # defaults (destructive unless said otherwise).
-    assert "cancel_booking" in gated and "read_booking" not in gated and "book_seat" not in gated
+    assert "cancel_booking" in gated
+    assert "read_booking" not in gated
+    assert "book_seat" not in gated
     assert gated["cancel_booking"]["allowed_decisions"] == ["approve", "edit", "reject"]
     middleware = approval_middleware(tools, "destructive")
     assert isinstance(middleware, HumanInTheLoopMiddleware)
     agent = _agent(tools, ("cancel_booking", {"ref": "B1"}), middleware=[middleware])
     config = _config()
     state = await agent.ainvoke({"messages": [HumanMessage("go")]}, config)
-    assert state["__interrupt__"] and ledger.ran == []  # asked before anything was sent
+    assert state["__interrupt__"]
+    assert ledger.ran == []
     edit = {"type": "edit", "edited_action": {"name": "cancel_booking", "args": {"ref": "B2"}}}
     state = await agent.ainvoke(Command(resume={"decisions": [edit]}), config)
     assert ledger.ran == [("cancel_booking", {"ref": "B2"})]
