@@ -8,6 +8,7 @@ Adapters live in ``mcp_gateway_tools.langchain`` and ``mcp_gateway_tools.llamain
 
 from ._content import (
     AudioBlock,
+    ContentAnnotations,
     ContentBlock,
     ImageBlock,
     ResourceBlock,
@@ -46,6 +47,7 @@ __all__ = [
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
+    "ContentAnnotations",
     "ContentBlock",
     "Credential",
     "Gateway",
