@@ -17,6 +17,7 @@ from ._content import (
     ToolInfo,
     ToolResult,
 )
+from ._elicitation import Progress, ServerLog
 from ._errors import (
     AccessDenied,
     AuthorizationRequired,
@@ -25,6 +26,7 @@ from ._errors import (
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
+    InputRequired,
     InvalidArguments,
     InvalidAuthorizationUrl,
     InvalidToken,
@@ -35,6 +37,14 @@ from ._errors import (
     UnknownServer,
 )
 from ._gateway import Gateway
+from ._interactions import (
+    Answer,
+    ApprovalRequest,
+    AuthorizationRequest,
+    InputRequest,
+    InteractionHandler,
+    UserActionRequest,
+)
 from ._sync import run_sync
 from ._tokens import Credential, bound_user_token, user_token
 from ._toolset import ToolFilter, ToolSpec
@@ -43,7 +53,10 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AccessDenied",
+    "Answer",
+    "ApprovalRequest",
     "AudioBlock",
+    "AuthorizationRequest",
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
@@ -55,14 +68,19 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "ImageBlock",
+    "InputRequest",
+    "InputRequired",
+    "InteractionHandler",
     "InvalidArguments",
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "MissingUserToken",
+    "Progress",
     "ProtocolError",
     "RateLimited",
     "ResourceBlock",
     "ResourceLinkBlock",
+    "ServerLog",
     "TextBlock",
     "ToolCallError",
     "ToolFilter",
@@ -70,6 +88,7 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "UnknownServer",
+    "UserActionRequest",
     "__version__",
     "bound_user_token",
     "run_sync",

@@ -7,6 +7,7 @@ error observations, and :class:`AuthorizationRequired` as the consent observatio
     ├── ConfigurationError          bad Gateway arguments, unknown server name form
     ├── MissingUserToken            per-user mode and no token bound anywhere
     ├── AuthorizationRequired       the user must consent to a downstream service
+    ├── InputRequired               the server asked the user to fill a form (MCP elicitation)
     ├── AccessDenied                403, or a service token on a per-user OAuth server
     ├── UnknownServer               404: the gateway has no such server
     ├── InvalidToken                401 that is not a consent request: bad or expired token
@@ -37,6 +38,7 @@ __all__ = [
     "GatewayError",
     "GatewayTimeout",
     "GatewayUnavailable",
+    "InputRequired",
     "InvalidArguments",
     "InvalidAuthorizationUrl",
     "InvalidToken",
@@ -136,6 +138,24 @@ class AuthorizationRequired(GatewayError):
         lines.append("")
         lines.append("After the user has authorized, call the tool again.")
         return "\n".join(lines)
+
+
+class InputRequired(GatewayError):
+    """The server asked the user for input (an MCP form elicitation) and no one answered.
+
+    ``request`` is the :class:`~mcp_gateway_tools.InputRequest`: the server's message,
+    its requested schema and the schema's defaults. Answer it with
+    ``call_tool(..., on_interaction=...)`` or ``answers={request.request_id: Answer}``.
+    """
+
+    def __init__(self, request: Any):
+        super().__init__(
+            f"{request.server} asks the user for input: {request.message}", server=request.server
+        )
+        self.request = request
+
+    def to_observation(self) -> dict[str, Any]:
+        return dict(self.request.to_dict())
 
 
 class AccessDenied(GatewayError):
