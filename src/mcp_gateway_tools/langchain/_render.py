@@ -44,16 +44,17 @@ from .._content import (
     ToolResult,
     block_metadata,
 )
-from .._errors import AuthorizationRequired, GatewayError
+from .._errors import GatewayError
 
 __all__ = [
     "Artifact",
     "Content",
     "GatewayToolError",
     "ToolMessageBlock",
-    "authorization_output",
     "authorized_output",
+    "error_message",
     "handle_gateway_tool_error",
+    "note_output",
     "to_blocks",
     "to_output",
 ]
@@ -154,14 +155,30 @@ def _carries_metadata(block: ContentBlock) -> bool:
     return block.annotations is not None or isinstance(block, ResourceBlock | ResourceLinkBlock)
 
 
-def authorization_output(error: AuthorizationRequired) -> tuple[str, dict[str, Any]]:
-    """The consent observation: text the model can relay, the observation as artifact.
+def note_output(
+    output: tuple[Content, Artifact], notes: tuple[str, ...], declined: tuple[dict[str, Any], ...]
+) -> tuple[Content, Artifact]:
+    """A result with the engine's notes first (what was declined for want of a user).
 
-    The ToolMessage status stays ``"success"``: the tool did its job, which was to tell
-    the user what to do. UIs tell it apart from a result by
-    ``artifact["type"] == "authorization_required"`` and from a failure by the status.
+    The declined requests also go in the artifact, under ``"declined_input"``;
+    ``content_metadata``, when present, gets one entry per note so it stays aligned
+    with the content blocks.
     """
-    return error.render_text(), error.to_observation()
+    if not notes:
+        return output
+    content, artifact = output
+    blocks: Content = [create_text_block(text=note) for note in notes]
+    noted: dict[str, Any] = {**(artifact or {}), "declined_input": list(declined)}
+    if "content_metadata" in noted:
+        noted["content_metadata"] = [{"type": "text"} for _ in notes] + list(
+            noted["content_metadata"]
+        )
+    return blocks + list(content), noted
+
+
+def error_message(error: GatewayError) -> Content:
+    """What the model reads for a gateway error (the artifact holds the typed error)."""
+    return [create_text_block(text=error.message)]
 
 
 def authorized_output(server: str, display: str) -> tuple[str, dict[str, Any]]:
