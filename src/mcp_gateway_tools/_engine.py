@@ -258,13 +258,15 @@ class CallContext:
     info: ToolInfo | None
     can_pause: bool
     policies: Policies
+    pause_falls_back: bool = False
+    """An explicit pause policy where the run cannot pause: observation (LlamaIndex,
+    a tool called outside a workflow) rather than the adapter's ConfigurationError."""
     declined: list[InputRequest] = field(default_factory=list)
 
-
-def _effective(policy: Policy, can_pause: bool) -> Policy:
-    if policy == "auto":
-        return "pause" if can_pause else "observation"
-    return policy
+    def effective(self, policy: Policy) -> Policy:
+        if policy == "auto" or (policy == "pause" and self.pause_falls_back):
+            return "pause" if self.can_pause else "observation"
+        return policy
 
 
 def tool_flow(ctx: CallContext) -> Flow:
@@ -274,7 +276,7 @@ def tool_flow(ctx: CallContext) -> Flow:
     if not isinstance(approval, dict):
         return approval
     arguments = approval
-    input_policy = _effective(ctx.policies.input, ctx.can_pause)
+    input_policy = ctx.effective(ctx.policies.input)
     handler = _in_call_handler(ctx, input_policy)
     answers: dict[str, Answer] = {}
     retried: set[str] = set()
@@ -289,7 +291,7 @@ def tool_flow(ctx: CallContext) -> Flow:
             if request.request_id in retried:  # the user said done, yet it still asks
                 yield Notify(request)
                 return _authorization_observation(request)
-            policy = _effective(ctx.policies.authorization, ctx.can_pause)
+            policy = ctx.effective(ctx.policies.authorization)
             if callable(policy) and request.url_elicitation:
                 policy = "observation"  # the callback was asked in the call and passed
             answer = yield from _ask(request, policy)
@@ -407,7 +409,7 @@ def _approval(
         annotations=dict((ctx.info.annotations if ctx.info else None) or {}),
         message=f"The assistant wants to call {ctx.tool} on {ctx.server}.",
     )
-    answer = yield from _ask(request, _effective(ctx.policies.approval, ctx.can_pause))
+    answer = yield from _ask(request, ctx.effective(ctx.policies.approval))
     if isinstance(answer, Raise):
         return answer
     if isinstance(answer, Observation):
