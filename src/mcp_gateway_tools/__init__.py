@@ -20,6 +20,7 @@ from ._content import (
 from ._elicitation import Progress, ServerLog
 from ._errors import (
     AccessDenied,
+    ApprovalRequired,
     AuthorizationRequired,
     CallOutcomeUnknown,
     ConfigurationError,
@@ -55,6 +56,7 @@ __all__ = [
     "AccessDenied",
     "Answer",
     "ApprovalRequest",
+    "ApprovalRequired",
     "AudioBlock",
     "AuthorizationRequest",
     "AuthorizationRequired",

@@ -33,7 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from ._content import ToolInfo, ToolResult
-from ._errors import AuthorizationRequired, ConfigurationError, GatewayError, InputRequired
+from ._errors import (
+    ApprovalRequired,
+    AuthorizationRequired,
+    ConfigurationError,
+    GatewayError,
+    InputRequired,
+)
 from ._interactions import (
     Answer,
     ApprovalRequest,
@@ -49,7 +55,6 @@ from ._interactions import (
 
 __all__ = [
     "POLICY_NAMES",
-    "ApprovalRequired",
     "ApprovalRule",
     "Ask",
     "Call",
@@ -90,19 +95,6 @@ ApprovalRule: TypeAlias = (
 ``destructiveHint`` (the spec's defaults); ``"not_read_only"``; ``"open_world"``
 (``openWorldHint`` not False); tool names (the exposed or the MCP name, or
 ``"server/name"``); or a predicate ``(ToolInfo, arguments) -> bool``."""
-
-
-class ApprovalRequired(GatewayError):
-    """A call needs a person's approval and the policy says raise (nothing was sent)."""
-
-    def __init__(self, request: ApprovalRequest) -> None:
-        super().__init__(
-            f"Calling {request.tool} needs the user's approval.", server=request.server
-        )
-        self.request = request
-
-    def to_observation(self) -> dict[str, Any]:
-        return dict(self.request.to_dict())
 
 
 def normalize_policy(value: object, *, what: str) -> Policy:
@@ -283,24 +275,27 @@ def tool_flow(ctx: CallContext) -> Flow:
     for _ in range(4):  # a few distinct questions per call, never an endless loop
         outcome = yield Call(arguments, dict(answers), handler, "raise")
         if not isinstance(outcome, GatewayError):
+            for declined in ctx.declined:
+                if declined.request_id not in answers:  # declined in the call: tell the app
+                    yield Notify(declined)
             return _result(outcome, ctx.declined)
         if isinstance(outcome, AuthorizationRequired):
-            request = authorization_request(
+            consent = authorization_request(
                 outcome, tool=ctx.tool, server=ctx.server, arguments=arguments
             )
-            if request.request_id in retried:  # the user said done, yet it still asks
-                yield Notify(request)
-                return _authorization_observation(request)
+            if consent.request_id in retried:  # the user said done, yet it still asks
+                yield Notify(consent)
+                return _authorization_observation(consent)
             policy = ctx.effective(ctx.policies.authorization)
-            if callable(policy) and request.url_elicitation:
+            if callable(policy) and consent.url_elicitation:
                 policy = "observation"  # the callback was asked in the call and passed
-            answer = yield from _ask(request, policy)
+            answer = yield from _ask(consent, policy)
             if isinstance(answer, Raise | Observation):
-                return answer if isinstance(answer, Raise) else _authorization_observation(request)
+                return answer if isinstance(answer, Raise) else _authorization_observation(consent)
             if not answer.proceeds:
-                return _declined(request, answer)
-            retried.add(request.request_id)
-            answers[request.request_id] = Answer.accept()
+                return _declined(consent, answer)
+            retried.add(consent.request_id)
+            answers[consent.request_id] = Answer.accept()
             continue
         if isinstance(outcome, InputRequired):
             request = outcome.request

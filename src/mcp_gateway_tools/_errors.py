@@ -8,6 +8,7 @@ error observations, and :class:`AuthorizationRequired` as the consent observatio
     ├── MissingUserToken            per-user mode and no token bound anywhere
     ├── AuthorizationRequired       the user must consent to a downstream service
     ├── InputRequired               the server asked the user to fill a form (MCP elicitation)
+    ├── ApprovalRequired            a call needs a person's approval first (nothing was sent)
     ├── AccessDenied                403, or a service token on a per-user OAuth server
     ├── UnknownServer               404: the gateway has no such server
     ├── InvalidToken                401 that is not a consent request: bad or expired token
@@ -32,6 +33,7 @@ from typing import Any
 
 __all__ = [
     "AccessDenied",
+    "ApprovalRequired",
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
@@ -151,6 +153,23 @@ class InputRequired(GatewayError):
     def __init__(self, request: Any):
         super().__init__(
             f"{request.server} asks the user for input: {request.message}", server=request.server
+        )
+        self.request = request
+
+    def to_observation(self) -> dict[str, Any]:
+        return dict(self.request.to_dict())
+
+
+class ApprovalRequired(GatewayError):
+    """A call needs a person's approval and the policy says raise; nothing was sent.
+
+    ``request`` is the :class:`~mcp_gateway_tools.ApprovalRequest` (tool, arguments,
+    annotations).
+    """
+
+    def __init__(self, request: Any):
+        super().__init__(
+            f"Calling {request.tool} needs the user's approval.", server=request.server
         )
         self.request = request
 
