@@ -24,6 +24,8 @@ pytestmark = [pytest.mark.everything, pytest.mark.asyncio(loop_scope="module")]
 
 CONTENT_TOOLS = (
     "echo",
+    "get-env",
+    "toggle-subscriber-updates",
     "get-annotated-message",
     "get-resource-links",
     "get-resource-reference",
@@ -63,6 +65,8 @@ async def test_every_content_tool_ran_in_the_agent(messages: dict[str, ToolMessa
 
 
 async def test_plain_text_keeps_langchain_mcp_shape(messages: dict[str, ToolMessage]) -> None:
+    assert "PORT" in messages["get-env"].text  # the server's own (minimal) environment
+    assert "Started simulated resource updated" in messages["toggle-subscriber-updates"].text
     echo = messages["echo"]
     assert [b["type"] for b in blocks(echo)] == ["text"]
     assert echo.artifact is None  # as langchain.mcp: nothing beyond the blocks
