@@ -93,6 +93,8 @@ def build_client(
     async def on_log(params: Any) -> None:
         await _log(server, params, _owner())
 
+    from . import __version__  # at call time: the package is fully imported by then
+
     transport = StreamableHttpTransport(
         endpoint,
         headers={"Authorization": credential.authorization()},
@@ -106,7 +108,7 @@ def build_client(
         elicitation_handler=on_elicitation,
         message_handler=on_message,
         log_handler=on_log,
-        client_info=mcp_types.Implementation(name="mcp-gateway-tools", version="0.1.0"),
+        client_info=mcp_types.Implementation(name="mcp-gateway-tools", version=__version__),
     )
     client._mcp_gateway_tools_active = active  # type: ignore[attr-defined]
     return client
@@ -119,8 +121,6 @@ async def call_with_state(
     timeout: float,
     stray_urls: list[Any],
     state: CallState,
-    *,
-    service_token: bool,
 ) -> mcp_types.CallToolResult:
     """Call ``tool`` with ``state`` answering what the server asks on the way.
 
@@ -144,7 +144,7 @@ async def call_with_state(
         leave_call(reset)
     state.stopped_urls.extend(stray_urls)
     stray_urls.clear()
-    error = state.stop_error(service_token=service_token)
+    error = state.stop_error()
     if error is not None:
         raise error
     assert result is not None

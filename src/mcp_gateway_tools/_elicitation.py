@@ -143,11 +143,15 @@ class CallState:
     stopped_urls: list[Any] = field(default_factory=list)
     declined: list[InputRequest] = field(default_factory=list)
     answered: list[tuple[UserActionRequest, Answer]] = field(default_factory=list)
+    secrets: tuple[Any, ...] = ()
+    """The call's token: removed from any server text that reaches a request."""
+    origin: str | None = None
+    """The endpoint called, for the links' ``same_origin`` facts."""
 
     def form_request(self, params: Any) -> InputRequest:
         schema = getattr(params, "requested_schema", None)
         schema = dict(schema) if isinstance(schema, Mapping) else {}
-        message = safe_text(getattr(params, "message", ""))
+        message = safe_text(getattr(params, "message", ""), secrets=self.secrets)
         return InputRequest(
             request_id=request_id("input", self.server, self.tool, self.arguments, message, schema),
             server=self.server,
@@ -158,9 +162,9 @@ class CallState:
         )
 
     def url_request(self, params: Any) -> AuthorizationRequest:
-        url = _auth.validate_url(getattr(params, "url", None), self.server)
-        key = getattr(params, "elicitation_id", None) or self.server
-        message = safe_text(getattr(params, "message", "")) or (
+        url = _auth.validate_url(getattr(params, "url", None), self.server, secrets=self.secrets)
+        key = safe_text(getattr(params, "elicitation_id", None), 200) or self.server
+        message = safe_text(getattr(params, "message", ""), secrets=self.secrets) or (
             f"{self.server} asks the user to open a link."
         )
         return AuthorizationRequest(
@@ -204,13 +208,15 @@ class CallState:
             return ElicitResult(action="accept", content=apply_defaults(request, answer.content))
         return ElicitResult(action=action)
 
-    def stop_error(self, *, service_token: bool) -> Exception | None:
+    def stop_error(self) -> Exception | None:
         """The error a stopped call raises: consent links first, else the form asked."""
         if self.stopped_urls:
             error = _auth.from_elicitations(
                 [u.model_dump(by_alias=True) for u in self.stopped_urls],
                 server=self.server,
                 service_token=False,  # a URL elicitation is no OAuth problem of the token
+                secrets=self.secrets,
+                origin=self.origin,
             )
             error.url_elicitation = True  # type: ignore[attr-defined]
             return error
@@ -227,7 +233,7 @@ class CallState:
             self.tool,
             float(progress),
             total,
-            safe_text(message, 500) if message is not None else None,
+            safe_text(message, 500, secrets=self.secrets) if message is not None else None,
         )
         await _maybe_await(self.on_progress(update))
 

@@ -438,20 +438,10 @@ def _fields(request: InputRequest) -> list[str]:
 
 
 def _authorization_observation(request: AuthorizationRequest) -> Observation:
-    lines = [request.message.rstrip(), "", "Please ask the user to authorize access:"]
-    lines += [f"- {name}: {url}" for name, url in request.links()]
-    lines += ["", "After the user has authorized, call the tool again."]
-    data = (
-        request.error.to_observation()
-        if request.error is not None
-        else {
-            "type": "authorization_required",
-            "authorization_urls": dict(request.authorization_urls),
-            "server_names": dict(request.server_names),
-            "message": request.message,
-        }
-    )
-    return Observation("\n".join(lines), data)
+    """The consent observation: the error's own text and DESIGN §4 observation dict."""
+    error = _error_for(request)
+    assert isinstance(error, AuthorizationRequired)
+    return Observation(error.render_text(), error.to_observation())
 
 
 def _declined(request: UserActionRequest, answer: Answer) -> Observation:

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from ._errors import AuthorizationRequired
+from ._untrusted import Secrets, sanitize
 
 __all__ = [
     "Answer",
@@ -56,15 +56,10 @@ AnswerAction: TypeAlias = Literal["accept", "decline", "cancel", "approve", "rej
 _MAX_TEXT = 2000
 
 
-def safe_text(text: object, limit: int = _MAX_TEXT) -> str:
-    """Gateway-supplied text made fit for a model, an event or a log.
-
-    Collapses whitespace, drops control and format (bidi) characters, caps length.
-    """
-    raw = text if isinstance(text, str) else ""
-    kept = "".join(ch for ch in raw if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\n\t")
-    collapsed = " ".join(kept.split())
-    return collapsed if len(collapsed) <= limit else collapsed[: limit - 1] + "…"
+def safe_text(text: object, limit: int = _MAX_TEXT, *, secrets: Secrets = ()) -> str:
+    """Gateway-supplied text made fit for a model, an event or a log
+    (:func:`._untrusted.sanitize`: the call's token removed, controls stripped, capped)."""
+    return sanitize(text, secrets, limit=limit)
 
 
 def request_id(kind: RequestKind, server: str, tool: str, *parts: object) -> str:
@@ -94,7 +89,9 @@ class AuthorizationRequest:
         Its keys are a superset of the ``authorization_required`` observation, so code
         that reads ``authorization_urls`` keeps working.
         """
+        observation = self.error.to_observation() if self.error is not None else {}
         return {
+            **observation,
             "type": "authorization_required",
             "kind": self.kind,
             "request_id": self.request_id,

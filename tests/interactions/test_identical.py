@@ -192,7 +192,11 @@ def _unlinked_data(data: Any) -> Any:
     """Links and the server's elicitation ids are fresh per call: keep only their count."""
     if isinstance(data, dict):
         return {
-            k: (len(v) if k in ("authorization_urls", "server_names") else _unlinked_data(v))
+            k: (
+                len(v)
+                if k in ("authorization_urls", "server_names", "links")
+                else _unlinked_data(v)
+            )
             for k, v in data.items()
         }
     if isinstance(data, list):

@@ -27,6 +27,7 @@ the error's message as content and its ``to_observation()`` as artifact; a missi
 token (:class:`~mcp_gateway_tools.MissingUserToken`) propagates.
 """
 
+from . import _require  # noqa: F401  (first: a missing extra names its pip install)
 from ._approval import approval_middleware, interrupt_on
 from ._policy import (
     APPROVAL_EVENT,

@@ -16,6 +16,7 @@ with ``on_authorization_required="wait"``, waits for the app's
 and :class:`ServerLogEvent`.
 """
 
+from . import _require  # noqa: F401  (first: a missing extra names its pip install)
 from ._events import (
     ApprovalAnswerEvent,
     ApprovalRequiredEvent,
