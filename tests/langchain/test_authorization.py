@@ -22,7 +22,14 @@ from mcp_gateway_tools.langchain import AUTHORIZATION_EVENT, GatewayToolkit
 from mcp_gateway_tools.langchain.testing import ScriptedChatModel, tool_call
 from tests.langchain.conftest import AGENT_KINDS, Context, ask, build_agent, scripted, tool_messages
 
-OBSERVATION_KEYS = {"type", "authorization_urls", "server_names", "message"}
+OBSERVATION_KEYS = {
+    "type",
+    "authorization_urls",
+    "server_names",
+    "message",
+    "links",  # each link with its name and same_origin (issue 12 item 6)
+    "omitted_links",
+}
 
 
 async def mail_tool(gateway: Gateway, token: str, **options: Any) -> BaseTool:

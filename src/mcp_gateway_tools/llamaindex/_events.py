@@ -40,6 +40,9 @@ class AuthorizationRequiredEvent(Event):
     authorization_urls: dict[str, str] = Field(default_factory=dict)
     server_names: dict[str, str] = Field(default_factory=dict)
     message: str = ""
+    links: list[dict[str, Any]] = Field(default_factory=list)
+    """Each link with its server, display name and ``same_origin`` (on the gateway)."""
+    omitted_links: int = 0
     waiting: bool = False
 
     @classmethod
@@ -59,6 +62,8 @@ class AuthorizationRequiredEvent(Event):
             authorization_urls=dict(exc.authorization_urls),
             server_names=dict(exc.server_names),
             message=exc.message,
+            links=[dict(fact) for fact in exc.link_facts()],
+            omitted_links=exc.omitted_links,
             waiting=waiting,
         )
 
@@ -70,6 +75,8 @@ class AuthorizationRequiredEvent(Event):
             "authorization_urls": dict(self.authorization_urls),
             "server_names": dict(self.server_names),
             "message": self.message,
+            "links": [dict(fact) for fact in self.links],
+            "omitted_links": self.omitted_links,
         }
 
 
