@@ -77,7 +77,7 @@ async def test_observation_lists_every_link_and_fires_the_callback(
         "authorization_urls",
         "server_names",
         "message",
-        "links",  # each link with its name and same_origin (issue 12 item 6)
+        "links",
         "omitted_links",
     }
     link = obs["authorization_urls"]["mail"]
