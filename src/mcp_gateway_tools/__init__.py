@@ -8,6 +8,7 @@ Adapters live in ``mcp_gateway_tools.langchain`` and ``mcp_gateway_tools.llamain
 
 from ._content import (
     AudioBlock,
+    ContentAnnotations,
     ContentBlock,
     ImageBlock,
     ResourceBlock,
@@ -31,6 +32,7 @@ from ._errors import (
     InvalidAuthorizationUrl,
     InvalidToken,
     MissingUserToken,
+    OAuthRequired,
     ProtocolError,
     RateLimited,
     ToolCallError,
@@ -61,6 +63,7 @@ __all__ = [
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
+    "ContentAnnotations",
     "ContentBlock",
     "Credential",
     "Gateway",
@@ -75,6 +78,7 @@ __all__ = [
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "MissingUserToken",
+    "OAuthRequired",
     "Progress",
     "ProtocolError",
     "RateLimited",

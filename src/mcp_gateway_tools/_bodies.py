@@ -21,6 +21,8 @@ from urllib.parse import quote, quote_plus
 
 import httpx2
 
+from ._untrusted import redact
+
 __all__ = [
     "ACCEPT_ENCODING",
     "MAX_ERROR_BODY",
@@ -34,8 +36,6 @@ __all__ = [
 MAX_ERROR_BODY = 1024 * 1024
 """Error bodies are read up to 1 MiB of decoded bytes; the rest is discarded (a hostile
 or broken gateway must not make us buffer without bound)."""
-
-REDACTED = b"[redacted]"
 
 Decoder = Callable[[bytes, int], bytes]
 
@@ -163,10 +163,14 @@ class RedactingStream(httpx2.AsyncByteStream):
         self, response: httpx2.Response, secret: str, decode: Decoder, *, whole: bool
     ) -> None:
         self._response = response
-        self._forms = secret_forms(secret)
-        self._pattern = re.compile(b"|".join(re.escape(f) for f in self._forms))
+        self._secret = secret
+        self._pattern = re.compile(b"|".join(re.escape(f) for f in secret_forms(secret)))
         self._decode = decode
         self._whole = whole
+
+    def _redact(self, data: bytes) -> bytes:
+        text = data.decode("utf-8", "surrogateescape")
+        return redact(text, [self._secret]).encode("utf-8", "surrogateescape")
 
     def _clean(self, data: bytes) -> bytes:
         if self._pattern.search(data) is None:
@@ -175,8 +179,8 @@ class RedactingStream(httpx2.AsyncByteStream):
         try:
             message = json.loads(payload)
         except (ValueError, RecursionError):
-            return self._pattern.sub(REDACTED, data)  # unreadable: nothing to keep
-        return self._pattern.sub(REDACTED, data) if _is_failure(message) else data
+            return self._redact(data)  # unreadable: nothing to keep
+        return self._redact(data) if _is_failure(message) else data
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         pending = b""

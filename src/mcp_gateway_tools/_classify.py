@@ -89,9 +89,16 @@ def classify(
     endpoint: str | None = None,
     addressed_by_path: bool = False,
 ) -> Failure:
-    """Classify ``exc``, raised while connecting to or calling ``server``."""
+    """Classify ``exc``, raised while connecting to or calling ``server``.
+
+    A parser that finds the answer unusable (a consent body with a bad link) raises a
+    GatewayError; it is the classification, returned like any other.
+    """
     call = Call(server, service_token, phase, tuple(secrets), endpoint, addressed_by_path)
-    return _classify(exc, call)
+    try:
+        return _classify(exc, call)
+    except GatewayError as error:
+        return Failure(error)
 
 
 def _classify(exc: BaseException, call: Call) -> Failure:

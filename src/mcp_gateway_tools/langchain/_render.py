@@ -8,8 +8,16 @@ carrying the server's own content.
 
 Differences, each on purpose: audio becomes a file block (base64 and its audio MIME
 type) instead of raising ``NotImplementedError``, since LangChain accepts no audio
-block in a ToolMessage and a result is never dropped; and the consent and error
-observations this package adds have their own documented shapes.
+block in a ToolMessage and a result is never dropped; the consent and error
+observations this package adds have their own documented shapes; and what LangChain's
+blocks cannot hold is kept in the artifact instead of lost. A resource link's name,
+title and description, an embedded resource's URI, and content annotations (audience,
+priority) have no place in a LangChain block, so when a result has any of them the
+artifact also carries ``content_metadata``: one dict per block of
+``ToolMessage.content``, in the same order (``type`` plus every field set but the
+payload; see :func:`mcp_gateway_tools._content.block_metadata`). ``structured_content``
+is always there (None when the tool gave none). A result with none of these keeps
+``artifact=None`` or ``{"structured_content": ...}``, exactly as ``langchain.mcp``.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from .._content import (
     ResourceLinkBlock,
     TextBlock,
     ToolResult,
+    block_metadata,
 )
 from .._errors import GatewayError
 
@@ -130,10 +139,20 @@ def to_output(result: ToolResult) -> tuple[Content, Artifact]:
     content = to_blocks(result)
     if result.is_error:
         raise GatewayToolError(content)
-    artifact = None
+    artifact: Artifact = None
     if result.structured_content is not None:
         artifact = {"structured_content": result.structured_content}
+    if any(_carries_metadata(block) for block in result.content):
+        artifact = {
+            "structured_content": result.structured_content,
+            "content_metadata": [block_metadata(block) for block in result.content],
+        }
     return content, artifact
+
+
+def _carries_metadata(block: ContentBlock) -> bool:
+    """The block holds something its LangChain block cannot: it goes in the artifact."""
+    return block.annotations is not None or isinstance(block, ResourceBlock | ResourceLinkBlock)
 
 
 def note_output(
@@ -141,13 +160,20 @@ def note_output(
 ) -> tuple[Content, Artifact]:
     """A result with the engine's notes first (what was declined for want of a user).
 
-    The declined requests also go in the artifact, under ``"declined_input"``.
+    The declined requests also go in the artifact, under ``"declined_input"``;
+    ``content_metadata``, when present, gets one entry per note so it stays aligned
+    with the content blocks.
     """
     if not notes:
         return output
     content, artifact = output
     blocks: Content = [create_text_block(text=note) for note in notes]
-    return blocks + list(content), {**(artifact or {}), "declined_input": list(declined)}
+    noted: dict[str, Any] = {**(artifact or {}), "declined_input": list(declined)}
+    if "content_metadata" in noted:
+        noted["content_metadata"] = [{"type": "text"} for _ in notes] + list(
+            noted["content_metadata"]
+        )
+    return blocks + list(content), noted
 
 
 def error_message(error: GatewayError) -> Content:
