@@ -6,6 +6,7 @@ a :class:`ToolResult` or a typed error, :class:`AuthorizationRequired` above all
 Adapters live in ``mcp_gateway_tools.langchain`` and ``mcp_gateway_tools.llamaindex``.
 """
 
+from ._addressing import Server
 from ._content import (
     AudioBlock,
     ContentBlock,
@@ -21,6 +22,7 @@ from ._errors import (
     AuthorizationRequired,
     CallOutcomeUnknown,
     ConfigurationError,
+    GatewayClosed,
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
@@ -30,6 +32,7 @@ from ._errors import (
     MissingUserToken,
     ProtocolError,
     RateLimited,
+    SessionPoolExhausted,
     ToolCallError,
     UnknownServer,
 )
@@ -49,6 +52,7 @@ __all__ = [
     "ContentBlock",
     "Credential",
     "Gateway",
+    "GatewayClosed",
     "GatewayError",
     "GatewayTimeout",
     "GatewayUnavailable",
@@ -61,6 +65,8 @@ __all__ = [
     "RateLimited",
     "ResourceBlock",
     "ResourceLinkBlock",
+    "Server",
+    "SessionPoolExhausted",
     "TextBlock",
     "ToolCallError",
     "ToolFilter",
