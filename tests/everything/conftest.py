@@ -1,4 +1,4 @@
-"""One server-everything process per test module, and Gateways that reach it by alias."""
+"""One server-everything process for the test session, and Gateways that reach it by alias."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ SERVER = "everything"
 """The alias every test uses for the reference server."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EverythingServer]:
     server = EverythingServer(tmp_path_factory.mktemp("everything"))
     server.start()
