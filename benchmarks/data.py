@@ -75,7 +75,7 @@ class Config:
     first: list[str] = field(default_factory=lambda: list(FIRST))
     turn: list[str] = field(default_factory=lambda: list(TURN))
     counted_calls: int = 10
-    overhead: tuple[int, int] = (40, 25)
+    overhead: tuple[int, int] = (20, 10)
     many: list[str] = field(default_factory=lambda: list(MANY))
     users: int = 200
     calls: int = 10
@@ -86,11 +86,11 @@ class Config:
         default_factory=lambda: ["ours-langchain", "fastmcp-reused"]
     )
     identity_count: int = 10_000
-    identity_calls: int = 20_000
+    identity_calls: int = 15_000
     identity_zipf: float = 1.1
     identity_rotate_every: int = 20
     identity_concurrency: int = 32
-    identity_budget: float = 60.0
+    identity_budget: float = 90.0
     load_servers: int = 5
     load_tools: int = 50
     load_rounds: int = 4
