@@ -13,26 +13,30 @@ import atexit
 import logging
 import ssl
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx2
+import mcp_types
 from fastmcp import Client
 from pydantic import SecretStr
 
 from . import _auth
 from ._addressing import parse_gateway_url, server_name
-from ._classify import classify
-from ._client import ClientSettings, build_client, call_capturing_urls, seed_output_schemas
+from ._classify import Failure, addressed_by_path, classify
+from ._client import ClientSettings, build_client, call_with_state, seed_output_schemas
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._discovery import ToolCache
+from ._elicitation import CallState, LogHandler, ProgressHandler, UnansweredInput
 from ._errors import AuthorizationRequired, ConfigurationError, GatewayError
+from ._interactions import Answer, InteractionHandler
 from ._sessions import PooledSession, SessionPool
 from ._sync import background_loop, run_sync
 from ._tokens import Credential, resolve_credential
 from ._transport import shared_ssl_context
+from ._untrusted import redact, sanitize
 
 __all__ = ["Gateway"]
 
@@ -74,6 +78,13 @@ class Gateway:
         protocol_mode: ``"auto"`` (probe the modern protocol, fall back) or
             ``"legacy"`` (initialize handshake only: one round trip less per connect).
         verify: TLS verification (True, False, a CA bundle path or an SSLContext).
+        on_interaction: answers what a server asks the user mid-call (a form, a link
+            to open): called with an :class:`~mcp_gateway_tools.InputRequest` or
+            :class:`~mcp_gateway_tools.AuthorizationRequest`, sync or async, it
+            returns an :class:`~mcp_gateway_tools.Answer` (or None: not answered
+            here). Unanswered, a form raises :class:`InputRequired` and a link
+            :class:`AuthorizationRequired`; a form is never answered for the user.
+            Per call, ``call_tool(on_interaction=...)`` takes precedence.
 
     Use ``async with Gateway(...) as gw`` or call :meth:`aclose`; without either, what
     it opened is closed at interpreter exit, so notebooks need no ceremony.
@@ -91,6 +102,7 @@ class Gateway:
         tools_cache_ttl: float = 300.0,
         protocol_mode: ProtocolMode = "auto",
         verify: ssl.SSLContext | bool | str = True,
+        on_interaction: InteractionHandler | None = None,
     ) -> None:
         self.base_url, self.default_server = parse_gateway_url(url)
         if protocol_mode not in ("auto", "legacy"):
@@ -113,6 +125,7 @@ class Gateway:
         self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
         self._awaiting_consent: set[tuple[str, str]] = set()
         self._closed = False
+        self.on_interaction = on_interaction
         _live.add(self)
 
     def __repr__(self) -> str:
@@ -173,20 +186,33 @@ class Gateway:
         token: str | SecretStr | None = None,
         timeout: float | None = None,
         known_tool: ToolInfo | None = None,
+        on_interaction: InteractionHandler | None = None,
+        answers: Mapping[str, Answer] | None = None,
+        unanswered_input: UnansweredInput = "raise",
+        on_progress: ProgressHandler | None = None,
+        on_log: LogHandler | None = None,
     ) -> ToolResult:
         """Call ``tool`` on ``server`` with the resolved token.
 
         Returns the tool's result (``is_error`` set when the tool reported failure);
-        raises :class:`AuthorizationRequired` when the user must consent first, and
-        another :class:`GatewayError` for every other failure.
+        raises :class:`AuthorizationRequired` when the user must consent (or open a
+        link a server asked for), :class:`InputRequired` when the server asked for a
+        form no one answered, and another :class:`GatewayError` for every other failure.
 
         ``known_tool`` is the tool's description as the caller already holds it (an
         adapter's shared tool list): its output schema lets a new session validate the
         result without first listing the server's tools again.
+
+        What the server asks mid-call is answered by ``answers`` (by ``request_id``,
+        when re-running a call the user answered), else ``on_interaction`` (else the
+        Gateway's); ``unanswered_input="decline"`` declines unanswered forms instead of
+        raising. ``on_progress`` gets each :class:`Progress` of this call, ``on_log``
+        each server log line (which also goes to the ``mcp_gateway_tools.server`` logger).
         """
         name = self.server_name(server)
         credential = self.credential(token)
         args = dict(arguments or {})
+        handler = on_interaction if on_interaction is not None else self.on_interaction
 
         key = (self.endpoint(name), credential.fingerprint)
 
@@ -197,14 +223,38 @@ class Gateway:
                     entry.tools_listed = seed_output_schemas(entry.client, cached)
                 elif known_tool is not None and known_tool.name == tool:
                     seed_output_schemas(entry.client, (known_tool,))
-            raw, urls = await call_capturing_urls(
-                entry.client, tool, args, timeout or self.call_timeout, entry.pending_urls
+            secrets = (credential.secret,)
+            endpoint = self.endpoint(name)
+            state = CallState(
+                name,
+                tool,
+                args,
+                handler=handler,
+                answers=dict(answers or {}),
+                unanswered_input=unanswered_input,
+                on_progress=on_progress,
+                on_log=on_log,
+                secrets=secrets,
+                origin=endpoint,
             )
-            if raw is None or urls:
-                raise _auth.from_elicitations(
-                    urls, server=name, service_token=credential.is_service
-                )
-            return to_tool_result(raw)
+            raw = await call_with_state(
+                entry.client,
+                tool,
+                args,
+                timeout or self.call_timeout,
+                entry.pending_urls,
+                state,
+            )
+            consent = _auth.from_tool_result(
+                raw,
+                server=name,
+                service_token=credential.is_service,
+                origin=endpoint,
+                secrets=secrets,
+            )
+            if consent is not None:
+                raise consent
+            return to_tool_result(_redacted_result(raw, secrets))
 
         return await self._run(name, credential, op, idempotent=False)
 
@@ -222,9 +272,32 @@ class Gateway:
         *,
         token: str | SecretStr | None = None,
         timeout: float | None = None,
+        known_tool: ToolInfo | None = None,
+        on_interaction: InteractionHandler | None = None,
+        answers: Mapping[str, Answer] | None = None,
+        unanswered_input: UnansweredInput = "raise",
+        on_progress: ProgressHandler | None = None,
+        on_log: LogHandler | None = None,
     ) -> ToolResult:
-        """:meth:`call_tool` for sync code (scripts, threads, notebook cells)."""
-        return run_sync(self.call_tool(server, tool, arguments, token=token, timeout=timeout))
+        """:meth:`call_tool` for sync code (scripts, threads, notebook cells).
+
+        Handlers run on the package's private loop thread.
+        """
+        return run_sync(
+            self.call_tool(
+                server,
+                tool,
+                arguments,
+                token=token,
+                timeout=timeout,
+                known_tool=known_tool,
+                on_interaction=on_interaction,
+                answers=answers,
+                unanswered_input=unanswered_input,
+                on_progress=on_progress,
+                on_log=on_log,
+            )
+        )
 
     # -- machinery ----------------------------------------------------------------------
 
@@ -236,34 +309,55 @@ class Gateway:
         *,
         idempotent: bool,
     ) -> T:
-        """Run ``op`` on the identity's session; replace a lost session once when safe."""
+        """Run ``op`` on the identity's session; replace a lost session once when safe.
+
+        Failures are classified inside the ``except`` blocks but raised after them: the
+        underlying exception's frames hold the request headers, so the typed error must
+        carry no ``__cause__``, ``__context__`` or traceback leading there (DESIGN §5).
+        """
         pool = self._state().pool
         endpoint = self.endpoint(server)
-        service = credential.is_service
+        facts: dict[str, Any] = {
+            "server": server,
+            "service_token": credential.is_service,
+            "secrets": (credential.secret,),
+            "endpoint": endpoint,
+            "addressed_by_path": addressed_by_path(getattr(self, "base_url", None)),
+        }
         for attempt in (1, 2):
+            failure: Failure | None = None
+            cause: tuple[str, str] = ("", "")
+            phase = "connect"
             try:
                 async with pool.session(endpoint, server, credential) as entry:
                     try:
                         result = await op(entry)
                     except Exception as exc:
-                        failure = classify(exc, server=server, service_token=service, phase="call")
+                        phase = "call"
+                        failure = classify(exc, phase="call", **facts)
+                        cause = _cause(exc, credential)
                         if failure.session_lost:
                             pool.discard(entry)
-                        cause: Exception = exc
                     else:
                         self._after_success(endpoint, credential)
                         return result
             except Exception as exc:  # the session could not be opened
-                failure = classify(exc, server=server, service_token=service, phase="connect")
-                raise self._report(failure.error, endpoint, credential) from exc
-            if attempt == 1 and failure.session_lost and (failure.retry_safe or idempotent):
+                failure = classify(exc, phase="connect", **facts)
+                cause = _cause(exc, credential)
+            assert failure is not None
+            if (
+                attempt == 1
+                and phase == "call"
+                and failure.session_lost
+                and (failure.retry_safe or idempotent)
+            ):
                 logger.debug(
                     "session lost server=%s identity=%s; reconnecting",
                     server,
                     credential.fingerprint,
                 )
                 continue
-            raise self._report(failure.error, endpoint, credential) from cause
+            raise self._report(_detached(failure.error, cause), endpoint, credential)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _report(self, error: GatewayError, endpoint: str, credential: Credential) -> GatewayError:
@@ -274,7 +368,13 @@ class Gateway:
                 "authorization required server=%s for=%s", error.server, sorted(error.server_names)
             )
         else:
-            logger.debug("call failed server=%s error=%s", error.server, type(error).__name__)
+            logger.debug(
+                "call failed server=%s error=%s cause=%s: %s",
+                error.server,
+                type(error).__name__,
+                error.cause_type,
+                error.cause_message,
+            )
         return error
 
     def _after_success(self, endpoint: str, credential: Credential) -> None:
@@ -308,6 +408,7 @@ class Gateway:
         key = (endpoint, credential.fingerprint)
         return build_client(
             endpoint,
+            entry.server,
             credential,
             shared_http=self._state().http,
             settings=self._client_settings,
@@ -371,6 +472,54 @@ class Gateway:
         if background_loop.is_current():
             raise RuntimeError("use 'await gateway.aclose()' inside the gateway's loop")
         run_sync(self.aclose())
+
+
+def _cause(exc: BaseException, credential: Credential) -> tuple[str, str]:
+    """The underlying failure's type name and message, redacted: kept for debugging."""
+    root: BaseException = exc
+    for _ in range(8):  # the innermost cause names the real failure
+        nxt = root.__cause__ or root.__context__
+        if nxt is None:
+            break
+        root = nxt
+    name = type(exc).__name__ if root is exc else f"{type(exc).__name__} <- {type(root).__name__}"
+    return name, sanitize(str(root), (credential.secret,), limit=300)
+
+
+def _detached(error: GatewayError, cause: tuple[str, str]) -> GatewayError:
+    """``error`` cut loose from the failure it was classified from.
+
+    A GatewayError raised inside the session (a consent request) carries a traceback
+    through the client's frames; it is dropped here, with its links to other
+    exceptions, so that nothing reachable from the raised error holds the headers.
+    """
+    error.__cause__ = None
+    error.__context__ = None
+    error.__suppress_context__ = True
+    error.__traceback__ = None
+    if error.cause_type is None and cause[0]:
+        error.cause_type, error.cause_message = cause
+    return error
+
+
+def _redacted_result(raw: Any, secrets: tuple[Any, ...]) -> Any:
+    """An ``isError`` result with the call's token removed from its text blocks.
+
+    A successful result is the tool's own answer and is left alone. The transport
+    already removed the token from an error result's bytes; this catches a token
+    spelled with JSON ``\\u`` escapes, which only decoding reveals.
+    """
+    if not raw.is_error:
+        return raw
+    blocks = list(raw.content)
+    changed = False
+    for index, block in enumerate(blocks):
+        if isinstance(block, mcp_types.TextContent):
+            text = redact(block.text, secrets)
+            if text != block.text:
+                blocks[index] = block.model_copy(update={"text": text})
+                changed = True
+    return raw.model_copy(update={"content": blocks}) if changed else raw
 
 
 @atexit.register

@@ -22,7 +22,15 @@ from mcp_gateway_tools.langchain import AUTHORIZATION_EVENT, GatewayToolkit
 from mcp_gateway_tools.langchain.testing import ScriptedChatModel, tool_call
 from tests.langchain.conftest import AGENT_KINDS, Context, ask, build_agent, scripted, tool_messages
 
-OBSERVATION_KEYS = {"type", "authorization_urls", "server_names", "message"}
+# DESIGN §4 keys, plus the per-link facts (same_origin) and the count of links cut.
+OBSERVATION_KEYS = {
+    "type",
+    "authorization_urls",
+    "server_names",
+    "message",
+    "links",
+    "omitted_links",
+}
 
 
 async def mail_tool(gateway: Gateway, token: str, **options: Any) -> BaseTool:
@@ -171,7 +179,7 @@ async def test_interrupt_declined(gateway: Gateway, alice: str) -> None:
     [message] = tool_messages(done)
     assert message.status == "success"
     assert "chose not to authorize Mail" in message.text
-    assert message.artifact["type"] == "authorization_required"
+    assert message.artifact["type"] == "authorization_declined"  # as in LlamaIndex
 
 
 async def test_interrupt_outside_a_graph_is_a_configuration_error(

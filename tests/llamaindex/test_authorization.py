@@ -72,7 +72,14 @@ async def test_observation_lists_every_link_and_fires_the_callback(
     assert not out.is_error
     obs = out.raw_output
     assert obs["type"] == "authorization_required"
-    assert set(obs) == {"type", "authorization_urls", "server_names", "message"}
+    assert set(obs) == {
+        "type",
+        "authorization_urls",
+        "server_names",
+        "message",
+        "links",
+        "omitted_links",
+    }
     link = obs["authorization_urls"]["mail"]
     assert link.startswith(dev.base_url)
     assert f"- Mail: {link}" in out.content
@@ -191,9 +198,9 @@ async def test_wait_declined(dev: DevGateway, gateway: Gateway, alice: str) -> N
     await ctx.store.set("user_token", alice)
     events, _ = await _drive(agent.run("mail", ctx=ctx), dev, consent=False, approve=False)
     output = _results(events)[0].tool_output
-    assert output.is_error
+    assert not output.is_error  # as in LangChain: the tool did what the user chose
     assert output.raw_output["type"] == "authorization_declined"
-    assert "declined" in output.content
+    assert "chose not to authorize Mail" in output.content  # the same text as LangChain
 
 
 async def test_wait_answered_without_consent_ends_in_the_observation(
