@@ -283,7 +283,7 @@ def markdown(report: Report) -> str:
     for target, measured, met in verdicts(report):
         verdict = "" if met is None else ("yes" if met else "**no**")
         rows.append(f"| {target.claim} | {measured} | {verdict} | {target.note} |")
-    idargs = cfg.identity_args()
+    idargs = cfg.identity_args("ours-langchain")
     parts = [
         "# Benchmarks",
         "",
@@ -370,7 +370,8 @@ def markdown(report: Report) -> str:
         f"{idargs['calls']:,} calls: every identity once plus Zipf-distributed repeats "
         f"(s = {idargs['zipf']}), a user's token rotating every {idargs['rotate_every']} of "
         f"their calls, {idargs['concurrency']} calls at a time, at most "
-        f"{idargs['budget']:g} s; each contender in its own process, the default "
+        + ", ".join(f"{b:g} s ({label(k)})" for k, b in cfg.identity_budgets.items())
+        + "; each contender in its own process, the default "
         "`max_sessions` (256). Ours: one LangChain tool for everyone, the token per call. "
         "fastmcp: a Client per user, replaced when the token rotates. Sessions opened = "
         "`server/discover` + `initialize` at the server.",

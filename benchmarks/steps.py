@@ -255,7 +255,7 @@ async def overhead(url: str, report: Report) -> None:
 
 
 GROUPS = [("ours", "mcp_gateway_tools"), ("LangChain", "langchain"), ("pydantic", "pydantic"),
-          ("jsonschema (our argument check)", "jsonschema"),
+          ("jsonschema (the SDK's result check; ours: arguments too)", "jsonschema"),
           ("MCP SDK (fastmcp, mcp)", "mcp"), ("HTTP (httpx2, httpcore2, anyio)", "http"),
           ("HTTP (httpx2, httpcore2, anyio)", "anyio"), ("event loop", "asyncio")]  # fmt: skip
 
@@ -353,11 +353,11 @@ def _merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 async def identities(url: str, report: Report) -> None:
     """10,000 identities through one process: ours, then a fastmcp Client per user."""
     cfg = report.config
-    drivers = await _start_drivers(cfg.identity_contenders, url, report)
+    drivers = await _start_drivers(list(cfg.identity_budgets), url, report)
     try:
         for key, driver in drivers.items():
             stats(url, reset=True)
-            result = await driver.ask("identities", args=cfg.identity_args())
+            result = await driver.ask("identities", args=cfg.identity_args(key))
             counts = stats(url)
             result["sessions_opened"] = counts.get("server/discover", 0) + counts.get(
                 "initialize", 0
