@@ -31,6 +31,8 @@ from ._errors import (
     ProtocolError,
     RateLimited,
     ToolCallError,
+    ToolLoadError,
+    ToolLoadWarning,
     UnknownServer,
 )
 from ._gateway import Gateway
@@ -65,6 +67,8 @@ __all__ = [
     "ToolCallError",
     "ToolFilter",
     "ToolInfo",
+    "ToolLoadError",
+    "ToolLoadWarning",
     "ToolResult",
     "ToolSpec",
     "UnknownServer",

@@ -23,6 +23,7 @@ Other gateway failures become a ToolMessage with ``status="error"`` and the erro
 message; a missing token (:class:`~mcp_gateway_tools.MissingUserToken`) propagates.
 """
 
+from ._middleware import GatewayToolsMiddleware
 from ._policy import (
     AUTHORIZATION_EVENT,
     AuthorizationCallback,
@@ -41,4 +42,5 @@ __all__ = [
     "GatewayTool",
     "GatewayToolError",
     "GatewayToolkit",
+    "GatewayToolsMiddleware",
 ]

@@ -14,6 +14,7 @@ with ``on_authorization_required="wait"``, waits for the app's
 
 from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
 from ._flow import TOKEN_KEY
+from ._retriever import GatewayToolRetriever
 from ._schema import GatewayToolMetadata
 from ._spec import GatewayToolSpec
 from ._tool import AuthorizationCallback, AuthorizationPolicy, GatewayTool
@@ -26,5 +27,6 @@ __all__ = [
     "AuthorizationRequiredEvent",
     "GatewayTool",
     "GatewayToolMetadata",
+    "GatewayToolRetriever",
     "GatewayToolSpec",
 ]
