@@ -31,6 +31,7 @@ from ._policy import (
     AuthorizationPolicy,
 )
 from ._render import GatewayToolError
+from ._resume import aresume_when_authorized, authorization_interrupts
 from ._tool import GatewayTool
 from ._toolkit import GatewayToolkit
 
@@ -43,4 +44,6 @@ __all__ = [
     "GatewayToolError",
     "GatewayToolkit",
     "GatewayToolsMiddleware",
+    "aresume_when_authorized",
+    "authorization_interrupts",
 ]
