@@ -67,6 +67,8 @@ logger = logging.getLogger("mcp_gateway_tools.toolset")
 ServerErrorPolicy = Literal["warn", "raise"]
 """What loading does with a server that fails for a reason other than consent."""
 
+_NAMES_ONLY = AuthorizationRequired("", authorization_urls={}, server_names={})
+
 MAX_KNOWN_TOOLS = 10_000
 """(server, tool) pairs remembered for naming; a hostile gateway cannot grow it further."""
 
@@ -173,7 +175,8 @@ class ToolCatalog:
         spec = self.offered(token, name)
         if spec is not None:
             return spec
-        return next((s for s in await self.offer(token) if s.name == name), None)
+        spec = next((s for s in await self.offer(token) if s.name == name), None)
+        return spec if spec is not None else self._placeholder_named(name)
 
     # -- machinery ----------------------------------------------------------------------
 
@@ -209,6 +212,20 @@ class ToolCatalog:
             )
             spec = self._placeholders[server] = _placeholder(server, names_only)
         return spec
+
+    def _placeholder_named(self, name: str) -> ToolSpec | None:
+        """An ``authorize_<server>`` the model was offered before the real tools came
+        (possibly by another process, before a resume): it still runs, and answers
+        that the server is authorized now."""
+        for server in self.servers:
+            if _placeholder(server, _NAMES_ONLY).name == name:
+                return self._placeholders.get(server) or self._placeholder(
+                    server,
+                    AuthorizationRequired(
+                        "", authorization_urls={}, server_names={server: server}, server=server
+                    ),
+                )
+        return None
 
     def _specs_for(self, tools: list[ToolInfo]) -> list[ToolSpec]:
         """Specs with names stable across users; one spec object per tool version."""
