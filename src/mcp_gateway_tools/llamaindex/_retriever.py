@@ -45,7 +45,16 @@ class GatewayToolRetriever(ObjectRetriever[BaseTool]):
 
     async def aretrieve(self, str_or_query_bundle: Any = "") -> list[BaseTool]:
         token = await _flow.context_token(_flow.step_context())
-        return list(await self.spec.to_tool_list_async(token=token))
+        tools: list[BaseTool] = list(await self.spec.to_tool_list_async(token=token))
+        # The agent's tool-call step asks with the called tool's name: a tool the model
+        # was offered earlier (an authorize_<server> before the real tools came, maybe
+        # in another process before a resume) must still be found.
+        name = str_or_query_bundle if isinstance(str_or_query_bundle, str) else ""
+        if name and all(t.metadata.name != name for t in tools):
+            found = await self.spec.afind_tool(token, name)
+            if found is not None:
+                tools.append(found)
+        return tools
 
     def retrieve(self, str_or_query_bundle: Any = "") -> list[BaseTool]:
         return run_sync(self.aretrieve(str_or_query_bundle))

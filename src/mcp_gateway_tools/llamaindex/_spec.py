@@ -133,6 +133,11 @@ class GatewayToolSpec(BaseToolSpec):
         wanted = {str(f) for f in spec_functions} if spec_functions else None
         return [self._tool(spec) for spec in specs if wanted is None or spec.name in wanted]
 
+    async def afind_tool(self, token: str | SecretStr | None, name: str) -> GatewayTool | None:
+        """The tool ``name`` as this identity was (or would now be) offered it."""
+        spec = await self._catalog.find(token, name)
+        return self._tool(spec) if spec is not None else None
+
     def as_retriever(self) -> GatewayToolRetriever:
         """A ``tool_retriever`` for LlamaIndex agents: this spec's tools, per run step,
         for the identity of the running workflow (see :class:`GatewayToolRetriever`)."""
