@@ -28,6 +28,7 @@ from ._errors import (
     InvalidAuthorizationUrl,
     InvalidToken,
     MissingUserToken,
+    OAuthRequired,
     ProtocolError,
     RateLimited,
     ToolCallError,
@@ -36,6 +37,7 @@ from ._errors import (
     UnknownServer,
 )
 from ._gateway import Gateway
+from ._remembered import forget_user_token, recall_user_token, remember_user_token
 from ._sync import run_sync
 from ._tokens import Credential, bound_user_token, user_token
 from ._toolset import ToolFilter, ToolSpec
@@ -59,6 +61,7 @@ __all__ = [
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "MissingUserToken",
+    "OAuthRequired",
     "ProtocolError",
     "RateLimited",
     "ResourceBlock",
@@ -74,6 +77,9 @@ __all__ = [
     "UnknownServer",
     "__version__",
     "bound_user_token",
+    "forget_user_token",
+    "recall_user_token",
+    "remember_user_token",
     "run_sync",
     "user_token",
 ]

@@ -34,6 +34,7 @@ import logging
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 from ._content import ToolInfo
@@ -52,6 +53,7 @@ from ._toolset import (
     ToolSpec,
     _allowed,
     _placeholder,
+    _safe,
     unique_names,
 )
 
@@ -66,8 +68,6 @@ logger = logging.getLogger("mcp_gateway_tools.toolset")
 
 ServerErrorPolicy = Literal["warn", "raise"]
 """What loading does with a server that fails for a reason other than consent."""
-
-_NAMES_ONLY = AuthorizationRequired("", authorization_urls={}, server_names={})
 
 MAX_KNOWN_TOOLS = 10_000
 """(server, tool) pairs remembered for naming; a hostile gateway cannot grow it further."""
@@ -199,18 +199,16 @@ class ToolCatalog:
             )
             warnings.warn(ToolLoadWarning(server, error), stacklevel=4)
 
-    def _placeholder(self, server: str, error: AuthorizationRequired) -> ToolSpec:
-        """One placeholder per server, shared by every user: it keeps display names only
-        (each user's own consent link comes from their own call)."""
+    def _placeholder(self, server: str, error: AuthorizationRequired | None) -> ToolSpec:
+        """One placeholder per server, shared by every user. Its description names the
+        service; it keeps no link (each user's own consent link comes from their call)."""
         spec = self._placeholders.get(server)
         if spec is None:
-            names_only = AuthorizationRequired(
-                error.message,
-                authorization_urls={},
-                server_names=dict(error.server_names),
-                server=server,
+            named = error or AuthorizationRequired(
+                "", authorization_urls={}, server_names={}, server=server
             )
-            spec = self._placeholders[server] = _placeholder(server, names_only)
+            spec = replace(_placeholder(server, named), authorization=None)
+            self._placeholders[server] = spec
         return spec
 
     def _placeholder_named(self, name: str) -> ToolSpec | None:
@@ -218,13 +216,8 @@ class ToolCatalog:
         (possibly by another process, before a resume): it still runs, and answers
         that the server is authorized now."""
         for server in self.servers:
-            if _placeholder(server, _NAMES_ONLY).name == name:
-                return self._placeholders.get(server) or self._placeholder(
-                    server,
-                    AuthorizationRequired(
-                        "", authorization_urls={}, server_names={server: server}, server=server
-                    ),
-                )
+            if name == f"authorize_{_safe(server)}":
+                return self._placeholder(server, None)
         return None
 
     def _specs_for(self, tools: list[ToolInfo]) -> list[ToolSpec]:

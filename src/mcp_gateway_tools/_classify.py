@@ -4,14 +4,20 @@ The client reports everything as ``MCPError`` (our transport puts the gateway's 
 status and body into ``error.data``), ``RuntimeError`` for failed connects, or an
 httpx2 / timeout error. This module decides which :mod:`errors <._errors>` type each is,
 and whether the failure only cost us the session (so a fresh session may be tried).
+
+HTTP answers are read from one table (:data:`_HTTP`): status (and phase) -> error class,
+message and retry facts. Only the forms that need the body or headers to decide
+(consent bodies, OAuth challenges) are recognised before the table. Every piece of
+gateway text is passed through :func:`._untrusted.sanitize` with the call's token.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx2
 import mcp_types
@@ -19,6 +25,7 @@ from mcp.shared.exceptions import MCPError
 
 from . import _auth
 from ._errors import (
+    MAX_MESSAGE,
     AccessDenied,
     CallOutcomeUnknown,
     GatewayError,
@@ -30,9 +37,10 @@ from ._errors import (
     ToolCallError,
     UnknownServer,
 )
-from ._transport import HTTP_ERROR_MARKER
+from ._transport import HTTP_ERROR_MARKER, describe_cause
+from ._untrusted import Secrets, sanitize
 
-__all__ = ["Failure", "Phase", "classify"]
+__all__ = ["Call", "Failure", "Phase", "classify"]
 
 Phase = Literal["connect", "call"]
 
@@ -53,24 +61,70 @@ class Failure:
     retry_safe: bool = False
 
 
-def classify(exc: BaseException, *, server: str, service_token: bool, phase: Phase) -> Failure:
-    """Classify ``exc``, raised while connecting to or calling ``server``."""
+@dataclass(frozen=True)
+class Call:
+    """What classifying needs to know about the call that failed.
+
+    ``secrets`` (the call's token) are redacted from every gateway string; ``endpoint``
+    is the URL tried (its origin decides which consent links are the gateway's own);
+    ``addressed_by_path`` says the user gave a base URL with a path, so a 404 at connect
+    is more likely a wrong URL shape than a wrong server name.
+    """
+
+    server: str
+    service_token: bool
+    phase: Phase
+    secrets: tuple[Any, ...] = field(default=(), repr=False)
+    endpoint: str | None = None
+    addressed_by_path: bool = False
+
+
+def classify(
+    exc: BaseException,
+    *,
+    server: str,
+    service_token: bool,
+    phase: Phase,
+    secrets: Secrets = (),
+    endpoint: str | None = None,
+    addressed_by_path: bool = False,
+) -> Failure:
+    """Classify ``exc``, raised while connecting to or calling ``server``.
+
+    A parser that finds the answer unusable (a consent body with a bad link) raises a
+    GatewayError; it is the classification, returned like any other.
+    """
+    call = Call(server, service_token, phase, tuple(secrets), endpoint, addressed_by_path)
+    try:
+        return _classify(exc, call)
+    except GatewayError as error:
+        return Failure(error)
+
+
+def _classify(exc: BaseException, call: Call) -> Failure:
+    server = call.server
     if isinstance(exc, GatewayError):
         return Failure(exc)
     if isinstance(exc, MCPError):
-        return _from_mcp_error(exc, server=server, service_token=service_token, phase=phase)
+        return _from_mcp_error(exc, call)
     cause = exc.__cause__ or exc.__context__
     if isinstance(exc, RuntimeError) and isinstance(cause, MCPError | httpx2.TransportError):
-        return classify(cause, server=server, service_token=service_token, phase=phase)
+        return _classify(cause, call)
     # fastmcp reports a hung handshake as RuntimeErrors raised from the TimeoutError.
     if _caused_by(exc, (TimeoutError, httpx2.TimeoutException)):
         return Failure(_timeout(server), session_lost=True)
+    if isinstance(exc, RecursionError):  # a parser met JSON nested beyond reading
+        return Failure(_unreadable(server, None, "nested too deeply"), session_lost=True)
     if isinstance(exc, RuntimeError | httpx2.TransportError | OSError):
         # "Client failed to connect", a closed session: nothing ran if we never connected.
         return Failure(
-            GatewayUnavailable(f"Could not reach the gateway for {server!r}.", server=server),
+            GatewayUnavailable(
+                f"Could not reach the gateway for {server!r}{_at(call.endpoint)}: "
+                f"{describe_cause(exc)}.",
+                server=server,
+            ),
             session_lost=True,
-            retry_safe=phase == "connect",
+            retry_safe=call.phase == "connect",
         )
     return Failure(
         ProtocolError(
@@ -78,6 +132,10 @@ def classify(exc: BaseException, *, server: str, service_token: bool, phase: Pha
         ),
         session_lost=True,
     )
+
+
+def _at(url: str | None) -> str:
+    return f" at {url}" if url else ""
 
 
 def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
@@ -98,18 +156,59 @@ def _timeout(server: str) -> GatewayTimeout:
     )
 
 
-def _from_mcp_error(exc: MCPError, *, server: str, service_token: bool, phase: Phase) -> Failure:
+def _unreadable(server: str, status: int | None, why: str) -> ProtocolError:
+    where = f"HTTP {status} answer" if status else "answer"
+    return ProtocolError(
+        f"The gateway's {where} for {server!r} could not be read ({why}).",
+        server=server,
+        status=status,
+    )
+
+
+def _session_lost(server: str) -> CallOutcomeUnknown:
+    return CallOutcomeUnknown(
+        f"The session with {server!r} was lost and the call may or may not have run; "
+        "check before repeating an action with side effects.",
+        server=server,
+    )
+
+
+def _unknown_server(call: Call, status: int = 404) -> UnknownServer:
+    if call.addressed_by_path and call.endpoint:
+        return UnknownServer(
+            f"The gateway answered HTTP {status} at {call.endpoint} for {call.server!r}: "
+            "that URL is not an MCP endpoint. If the URL you gave is itself the server's "
+            "endpoint, or the gateway uses another URL shape, address it with "
+            "Gateway(servers={name: url}) or Gateway(endpoint_template=...).",
+            server=call.server,
+            status=status,
+        )
+    return UnknownServer(
+        f"The gateway has no MCP server named {call.server!r} (or it is not visible to this "
+        "token); check the server name in the gateway.",
+        server=call.server,
+        status=status,
+    )
+
+
+# -- JSON-RPC errors -------------------------------------------------------------------
+
+
+def _from_mcp_error(exc: MCPError, call: Call) -> Failure:
+    server = call.server
     data = exc.data
     if isinstance(data, Mapping) and data.get(HTTP_ERROR_MARKER):
-        return _from_http(data, server=server, service_token=service_token, phase=phase)
+        return _from_http(data, call)
     if exc.code == mcp_types.URL_ELICITATION_REQUIRED:
         elicitations = data.get("elicitations") if isinstance(data, Mapping) else None
         return Failure(
             _auth.from_elicitations(
                 elicitations if isinstance(elicitations, list) else [],
                 server=server,
-                service_token=service_token,
+                service_token=call.service_token,
                 message=exc.message or None,
+                secrets=call.secrets,
+                origin=call.endpoint,
             )
         )
     message = (exc.message or "").lower()
@@ -128,44 +227,41 @@ def _from_mcp_error(exc: MCPError, *, server: str, service_token: bool, phase: P
         # The server refused the request for its session id: nothing ran.
         return Failure(_session_lost(server), session_lost=True, retry_safe=True)
     if exc.code == mcp_types.CONNECTION_CLOSED:
-        return Failure(_session_lost(server), session_lost=True, retry_safe=phase == "connect")
+        return Failure(_session_lost(server), session_lost=True, retry_safe=call.phase == "connect")
     if exc.code == mcp_types.INTERNAL_ERROR and "error response" in message:
         return Failure(GatewayUnavailable(f"The gateway failed for {server!r}.", server=server))
-    if phase == "connect" and exc.code == mcp_types.METHOD_NOT_FOUND:
-        return Failure(_unknown_server(server))
+    if call.phase == "connect" and exc.code == mcp_types.METHOD_NOT_FOUND:
+        return Failure(_unknown_server(call))
+    text = sanitize(exc.message, call.secrets, limit=MAX_MESSAGE)
     return Failure(
-        ToolCallError(f"{server!r} refused the call: {exc.message}", code=exc.code, server=server)
+        ToolCallError(f"{server!r} refused the call: {text}", code=exc.code, server=server)
     )
 
 
-def _session_lost(server: str) -> CallOutcomeUnknown:
-    return CallOutcomeUnknown(
-        f"The session with {server!r} was lost and the call may or may not have run; "
-        "check before repeating an action with side effects.",
-        server=server,
-    )
+# -- HTTP answers: one table -------------------------------------------------------------
 
 
-def _unknown_server(server: str) -> UnknownServer:
-    return UnknownServer(
-        f"The gateway has no MCP server named {server!r} (or it is not visible to this "
-        "token); check the server name in the gateway.",
-        server=server,
-        status=404,
-    )
+def _body_message(body: Any, secrets: Secrets) -> str | None:
+    """The gateway's own human text, if its body has one; never the raw body.
 
-
-def _body_message(body: Any) -> str | None:
-    """The gateway's own human text, if its body has one; never the raw body."""
+    Reads the shapes real gateways use: ``{"detail": "..."}`` (ContextForge, FastAPI),
+    ``{"detail": {"error", "message"}}`` (LiteLLM), ``{"error": {"message"}}`` (also a
+    JSON-RPC error) and ``{"message": ...}``; a short plain-text body is used as is.
+    """
+    candidates: list[Any] = []
     if isinstance(body, Mapping):
-        error = body.get("error")
-        for value in (
+        error, detail = body.get("error"), body.get("detail")
+        candidates = [
             body.get("message"),
             error.get("message") if isinstance(error, Mapping) else error,
-            body.get("detail"),
-        ):
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:500]
+            detail.get("message") if isinstance(detail, Mapping) else detail,
+            detail.get("error") if isinstance(detail, Mapping) else None,
+        ]
+    elif isinstance(body, str) and len(body) <= 200 and "<" not in body:
+        candidates = [body]
+    for value in candidates:
+        if text := sanitize(value, secrets, limit=MAX_MESSAGE):
+            return text.rstrip(" .")
     return None
 
 
@@ -181,98 +277,141 @@ def _retry_after(headers: Mapping[str, Any]) -> float | None:
         from datetime import UTC, datetime
 
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
-def _from_http(
-    data: Mapping[str, Any], *, server: str, service_token: bool, phase: Phase
-) -> Failure:
+@dataclass(frozen=True)
+class _Rule:
+    """One row of the HTTP table.
+
+    ``message`` is formatted with ``server`` (quoted), ``status``, ``detail`` (": the
+    gateway's text" or "") and ``hint``; ``session_lost`` / ``retry_safe`` are True,
+    False, or "connect" (only when the failure happened while connecting).
+    """
+
+    error: type[GatewayError]
+    message: str
+    session_lost: bool | Phase = False
+    retry_safe: bool | Phase = False
+
+
+_HTTP: dict[tuple[int, Phase | None], _Rule] = {
+    (401, None): _Rule(
+        InvalidToken,
+        "The gateway rejected the token for {server}{detail}. "
+        "Use a valid, unexpired gateway token.",
+        session_lost="connect",
+    ),
+    (403, None): _Rule(
+        AccessDenied, "Access to {server} was denied (unknown server or no access){detail}."
+    ),
+    (404, "connect"): _Rule(UnknownServer, "", session_lost=True),
+    (405, "connect"): _Rule(UnknownServer, "", session_lost=True),
+    # A live session's endpoint vanished: the session is gone, nothing ran.
+    (404, "call"): _Rule(CallOutcomeUnknown, "", session_lost=True, retry_safe=True),
+    (429, None): _Rule(
+        RateLimited, "The gateway is rate limiting calls to {server}{detail}.{hint}"
+    ),
+    (503, None): _Rule(
+        GatewayUnavailable,
+        "The gateway could not serve {server} (HTTP 503){detail}; try again later.{hint}",
+    ),
+    (504, None): _Rule(GatewayTimeout, "The gateway timed out waiting for {server}{detail}."),
+    (500, None): _Rule(
+        GatewayUnavailable,
+        "The gateway could not serve {server} (HTTP {status}){detail}; try again later.",
+    ),
+    (0, None): _Rule(ProtocolError, "The gateway answered HTTP {status} for {server}{detail}."),
+}
+"""(status, phase or None for both) -> rule; (500, None) covers every other 5xx and
+(0, None) anything else."""
+
+
+def _rule(status: int, phase: Phase) -> _Rule:
+    for key in ((status, phase), (status, None), (500 if 500 <= status < 600 else 0, None)):
+        if key in _HTTP:
+            return _HTTP[key]
+    return _HTTP[(0, None)]  # pragma: no cover - (0, None) is always there
+
+
+def _when(flag: bool | Phase, phase: Phase) -> bool:
+    return flag is True or flag == phase
+
+
+def _from_http(data: Mapping[str, Any], call: Call) -> Failure:
     status = data.get("status")
     if status is None:  # a transport failure rewritten by our transport
-        reached = bool(data.get("may_have_reached_server"))
-        if data.get("timeout") and reached:
-            return Failure(_timeout(server), session_lost=True)
-        if not reached:
-            return Failure(
-                GatewayUnavailable(
-                    f"Could not reach the gateway for {server!r}; it may be down or restarting.",
-                    server=server,
-                ),
-                session_lost=True,
-                retry_safe=True,
-            )
-        if phase == "connect":
-            return Failure(
-                GatewayUnavailable(
-                    f"The connection to the gateway for {server!r} broke.", server=server
-                ),
-                session_lost=True,
-                retry_safe=True,
-            )
-        return Failure(_session_lost(server), session_lost=True)
-    body = data.get("body")
+        return _from_transport(data, call)
     raw_headers = data.get("headers")
     headers: Mapping[str, Any] = raw_headers if isinstance(raw_headers, Mapping) else {}
-    text = _body_message(body)
-    if status == 401:
-        if isinstance(body, Mapping) and _auth.is_auth_required_body(body):
-            return Failure(
-                _auth.from_gateway_body(body, server=server, service_token=service_token)
-            )
-        return Failure(
-            InvalidToken(
-                f"The gateway rejected the token for {server!r}"
-                + (f": {text}" if text else "")
-                + ". Use a valid, unexpired gateway token.",
-                server=server,
-                status=401,
-            ),
-            session_lost=phase == "connect",
+    code = status if isinstance(status, int) and not isinstance(status, bool) else 0
+    if data.get("unreadable"):
+        return Failure(_unreadable(call.server, code or None, str(data["unreadable"])))
+    body = data.get("body")
+    if code == 401 and (recognised := _recognise_401(body, headers, call)) is not None:
+        return Failure(recognised)
+    rule = _rule(code, call.phase)
+    lost, safe = _when(rule.session_lost, call.phase), _when(rule.retry_safe, call.phase)
+    if rule.error is UnknownServer:
+        return Failure(_unknown_server(call, code), session_lost=lost, retry_safe=safe)
+    if rule.error is CallOutcomeUnknown:
+        return Failure(_session_lost(call.server), session_lost=lost, retry_safe=safe)
+    text = _body_message(body, call.secrets)
+    retry_after = _retry_after(headers)
+    message = rule.message.format(
+        server=repr(call.server),
+        status=status,
+        detail=f": {text}" if text else "",
+        hint=f" Retry after {retry_after:.0f} s." if retry_after is not None else "",
+    )
+    kwargs: dict[str, Any] = {"server": call.server, "status": code or None}
+    if rule.error in (RateLimited, GatewayUnavailable):
+        kwargs["retry_after"] = retry_after
+    return Failure(rule.error(message, **kwargs), session_lost=lost, retry_safe=safe)
+
+
+def _recognise_401(body: Any, headers: Mapping[str, Any], call: Call) -> GatewayError | None:
+    """The 401s that are not a bad token: a consent body, an OAuth challenge."""
+    if isinstance(body, Mapping) and _auth.is_auth_required_body(body):
+        return _auth.from_gateway_body(
+            body,
+            server=call.server,
+            service_token=call.service_token,
+            secrets=call.secrets,
+            origin=call.endpoint,
         )
-    if status == 403:
-        return Failure(
-            AccessDenied(
-                f"Access to {server!r} was denied" + (f": {text}" if text else "."),
-                server=server,
-                status=403,
-            )
-        )
-    if status == 404:
-        if phase == "call":  # a live session's endpoint vanished: the session is gone
-            return Failure(_session_lost(server), session_lost=True, retry_safe=True)
-        return Failure(_unknown_server(server), session_lost=True)
-    if status == 429:
-        retry_after = _retry_after(headers)
-        hint = f" Retry after {retry_after:.0f} s." if retry_after is not None else ""
-        return Failure(
-            RateLimited(
-                f"The gateway is rate limiting calls to {server!r}.{hint}",
-                retry_after=retry_after,
-                server=server,
-                status=429,
-            )
-        )
-    if status == 504:
-        return Failure(
-            GatewayTimeout(
-                f"The gateway timed out waiting for {server!r}.", server=server, status=504
-            )
-        )
-    if isinstance(status, int) and status >= 500:
+    challenge = headers.get("www-authenticate") or headers.get("WWW-Authenticate")
+    return _auth.from_oauth_challenge(challenge, server=call.server, secrets=call.secrets)
+
+
+def _from_transport(data: Mapping[str, Any], call: Call) -> Failure:
+    server = call.server
+    reached = bool(data.get("may_have_reached_server"))
+    if data.get("timeout") and reached:
+        return Failure(_timeout(server), session_lost=True)
+    url = data.get("url") if isinstance(data.get("url"), str) else call.endpoint
+    cause = sanitize(data.get("cause"), call.secrets, limit=200) or "it may be down or restarting"
+    if not reached:
         return Failure(
             GatewayUnavailable(
-                f"The gateway could not serve {server!r} (HTTP {status})"
-                + (f": {text}" if text else "")
-                + "; try again later.",
+                f"Could not reach the gateway for {server!r}{_at(url)}: {cause}.", server=server
+            ),
+            session_lost=True,
+            retry_safe=True,
+        )
+    if call.phase == "connect":
+        return Failure(
+            GatewayUnavailable(
+                f"The connection to the gateway for {server!r}{_at(url)} broke: {cause}.",
                 server=server,
-                status=status,
-            )
+            ),
+            session_lost=True,
+            retry_safe=True,
         )
-    return Failure(
-        ProtocolError(
-            f"The gateway answered HTTP {status} for {server!r}" + (f": {text}" if text else "."),
-            server=server,
-            status=status if isinstance(status, int) else None,
-        )
-    )
+    return Failure(_session_lost(server), session_lost=True)
+
+
+def addressed_by_path(base_url: str | None) -> bool:
+    """Whether ``base_url`` has a path (``http://h/mcp``), the shape of a pasted endpoint."""
+    return bool(base_url) and urlsplit(base_url or "").path.strip("/") != ""

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ._cli_text import did_you_mean
 from ._content import (
     AudioBlock,
     ContentBlock,
@@ -22,7 +24,13 @@ from ._content import (
     ToolInfo,
     ToolResult,
 )
-from ._errors import AuthorizationRequired, ConfigurationError, GatewayError, MissingUserToken
+from ._errors import (
+    AuthorizationRequired,
+    ConfigurationError,
+    GatewayError,
+    MissingUserToken,
+    UnknownServer,
+)
 from ._gateway import Gateway
 
 __all__ = [
@@ -44,7 +52,24 @@ EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
-    """The command line or the environment is incomplete (exit code 2)."""
+    """The command line or the environment is incomplete or names something that does
+    not exist (exit code 2). The message says what to type instead."""
+
+
+def unknown_server_hint(server: str, known: Sequence[str] = ()) -> str:
+    """What to do about a server name the gateway does not know (CLI wording)."""
+    return (
+        f"the gateway has no server {server!r} visible to this token"
+        f"{did_you_mean(server, known)}; check the name in the gateway's UI, which lists "
+        "its servers"
+    )
+
+
+def _name_a_server(url: str) -> UsageError:
+    return UsageError(
+        f"name a server: 'mcp-gateway-tools tools SERVER...' ({url} is the gateway's base "
+        "URL; a full .../mcp/<server>/server URL names one)"
+    )
 
 
 @dataclass
@@ -86,7 +111,12 @@ def _gateway(url: str, timeout: float) -> Gateway:
 
 async def _list(url: str, token: str, servers: list[str], timeout: float) -> list[ServerListing]:
     async with _gateway(url, timeout) as gateway:
-        names = [gateway.server_name(s) for s in servers] if servers else [gateway.server_name()]
+        if not servers:
+            try:
+                servers = [gateway.server_name()]
+            except ConfigurationError:
+                raise _name_a_server(url) from None
+        names = [gateway.server_name(s) for s in servers]
 
         async def one(server: str) -> ServerListing:
             try:
@@ -122,6 +152,10 @@ def print_listing(listings: list[ServerListing], out: TextIO) -> None:
             print(f"  {item.authorization.message}", file=out)
             _print_links(item.authorization, out)
             continue
+        if isinstance(item.error, UnknownServer):
+            known = [other.server for other in listings if other.error is None]
+            print(f"{item.server}: error: {unknown_server_hint(item.server, known)}", file=out)
+            continue
         if item.error is not None:
             print(f"{item.server}: error: {item.error}", file=out)
             continue
@@ -132,12 +166,15 @@ def print_listing(listings: list[ServerListing], out: TextIO) -> None:
 
 
 def run_tools(url: str, token: str, servers: list[str], *, timeout: float, as_json: bool) -> int:
-    """``tools``: 0 if every server listed, 3 if some need consent (and none failed)."""
+    """``tools``: 0 if every server listed, 3 if some need consent (and none failed),
+    2 if a server name is unknown, else 1 if one failed."""
     listings = asyncio.run(_list(url, token, servers, timeout))
     if as_json:
         print(json.dumps([item.to_json() for item in listings], indent=2))
     else:
         print_listing(listings, sys.stdout)
+    if any(isinstance(item.error, UnknownServer) for item in listings):
+        return EXIT_USAGE
     if any(item.error is not None for item in listings):
         return EXIT_FAILURE
     if any(item.authorization is not None for item in listings):
@@ -189,7 +226,27 @@ async def _call(
     url: str, token: str, server: str, tool: str, arguments: dict[str, Any], timeout: float
 ) -> ToolResult:
     async with _gateway(url, timeout) as gateway:
-        return await gateway.call_tool(server, tool, arguments, token=token)
+        try:
+            result = await gateway.call_tool(server, tool, arguments, token=token)
+        except UnknownServer:
+            raise UsageError(unknown_server_hint(server)) from None
+        if result.is_error:
+            await _check_tool_exists(gateway, server, tool, token)
+        return result
+
+
+async def _check_tool_exists(gateway: Gateway, server: str, tool: str, token: str) -> None:
+    """After an error result: if ``tool`` is not one of ``server``'s tools, say so with
+    near matches and the command that lists them (a typo, not a tool failure)."""
+    try:
+        names = [info.name for info in await gateway.list_tools(server, token=token)]
+    except GatewayError:
+        return  # cannot tell; the tool's own error result is printed
+    if tool not in names:
+        raise UsageError(
+            f"server {server!r} has no tool {tool!r}{did_you_mean(tool, names)}; list them "
+            f"with 'mcp-gateway-tools tools {server}'"
+        )
 
 
 def run_call(
@@ -202,7 +259,8 @@ def run_call(
     timeout: float,
     as_json: bool,
 ) -> int:
-    """``call``: 0 on a result, 1 on a tool error result, 3 when consent is needed."""
+    """``call``: 0 on a result, 1 on a tool error result, 3 when consent is needed; an
+    unknown server or tool name is a :class:`UsageError` (2)."""
     try:
         result = asyncio.run(_call(url, token, server, tool, arguments, timeout))
     except AuthorizationRequired as exc:

@@ -85,6 +85,8 @@ def build_client(
         if isinstance(message, mcp_types.ToolListChangedNotification):
             on_tools_changed()
 
+    from . import __version__  # at call time: the package is fully imported by then
+
     transport = StreamableHttpTransport(
         endpoint,
         headers={"Authorization": credential.authorization()},
@@ -97,7 +99,7 @@ def build_client(
         mode=settings.protocol_mode,
         elicitation_handler=on_elicitation,
         message_handler=on_message,
-        client_info=mcp_types.Implementation(name="mcp-gateway-tools", version="0.1.0"),
+        client_info=mcp_types.Implementation(name="mcp-gateway-tools", version=__version__),
     )
 
 

@@ -19,12 +19,13 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx2
+import mcp_types
 from fastmcp import Client
 from pydantic import SecretStr
 
 from . import _auth
 from ._addressing import parse_gateway_url, server_name
-from ._classify import classify
+from ._classify import Failure, addressed_by_path, classify
 from ._client import ClientSettings, build_client, call_capturing_urls, seed_output_schemas
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._discovery import ToolCache
@@ -33,6 +34,7 @@ from ._sessions import PooledSession, SessionPool
 from ._sync import background_loop, run_sync
 from ._tokens import Credential, resolve_credential
 from ._transport import shared_ssl_context
+from ._untrusted import redact, sanitize
 
 __all__ = ["Gateway"]
 
@@ -200,11 +202,26 @@ class Gateway:
             raw, urls = await call_capturing_urls(
                 entry.client, tool, args, timeout or self.call_timeout, entry.pending_urls
             )
+            secrets = (credential.secret,)
+            endpoint = self.endpoint(name)
             if raw is None or urls:
                 raise _auth.from_elicitations(
-                    urls, server=name, service_token=credential.is_service
+                    urls,
+                    server=name,
+                    service_token=credential.is_service,
+                    secrets=secrets,
+                    origin=endpoint,
                 )
-            return to_tool_result(raw)
+            consent = _auth.from_tool_result(
+                raw,
+                server=name,
+                service_token=credential.is_service,
+                origin=endpoint,
+                secrets=secrets,
+            )
+            if consent is not None:
+                raise consent
+            return to_tool_result(_redacted_result(raw, secrets))
 
         return await self._run(name, credential, op, idempotent=False)
 
@@ -257,34 +274,55 @@ class Gateway:
         *,
         idempotent: bool,
     ) -> T:
-        """Run ``op`` on the identity's session; replace a lost session once when safe."""
+        """Run ``op`` on the identity's session; replace a lost session once when safe.
+
+        Failures are classified inside the ``except`` blocks but raised after them: the
+        underlying exception's frames hold the request headers, so the typed error must
+        carry no ``__cause__``, ``__context__`` or traceback leading there (DESIGN §5).
+        """
         pool = self._state().pool
         endpoint = self.endpoint(server)
-        service = credential.is_service
+        facts: dict[str, Any] = {
+            "server": server,
+            "service_token": credential.is_service,
+            "secrets": (credential.secret,),
+            "endpoint": endpoint,
+            "addressed_by_path": addressed_by_path(getattr(self, "base_url", None)),
+        }
         for attempt in (1, 2):
+            failure: Failure | None = None
+            cause: tuple[str, str] = ("", "")
+            phase = "connect"
             try:
                 async with pool.session(endpoint, server, credential) as entry:
                     try:
                         result = await op(entry)
                     except Exception as exc:
-                        failure = classify(exc, server=server, service_token=service, phase="call")
+                        phase = "call"
+                        failure = classify(exc, phase="call", **facts)
+                        cause = _cause(exc, credential)
                         if failure.session_lost:
                             pool.discard(entry)
-                        cause: Exception = exc
                     else:
                         self._after_success(endpoint, credential)
                         return result
             except Exception as exc:  # the session could not be opened
-                failure = classify(exc, server=server, service_token=service, phase="connect")
-                raise self._report(failure.error, endpoint, credential) from exc
-            if attempt == 1 and failure.session_lost and (failure.retry_safe or idempotent):
+                failure = classify(exc, phase="connect", **facts)
+                cause = _cause(exc, credential)
+            assert failure is not None
+            if (
+                attempt == 1
+                and phase == "call"
+                and failure.session_lost
+                and (failure.retry_safe or idempotent)
+            ):
                 logger.debug(
                     "session lost server=%s identity=%s; reconnecting",
                     server,
                     credential.fingerprint,
                 )
                 continue
-            raise self._report(failure.error, endpoint, credential) from cause
+            raise self._report(_detached(failure.error, cause), endpoint, credential)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _report(self, error: GatewayError, endpoint: str, credential: Credential) -> GatewayError:
@@ -295,7 +333,13 @@ class Gateway:
                 "authorization required server=%s for=%s", error.server, sorted(error.server_names)
             )
         else:
-            logger.debug("call failed server=%s error=%s", error.server, type(error).__name__)
+            logger.debug(
+                "call failed server=%s error=%s cause=%s: %s",
+                error.server,
+                type(error).__name__,
+                error.cause_type,
+                error.cause_message,
+            )
         return error
 
     def _after_success(self, endpoint: str, credential: Credential) -> None:
@@ -392,6 +436,54 @@ class Gateway:
         if background_loop.is_current():
             raise RuntimeError("use 'await gateway.aclose()' inside the gateway's loop")
         run_sync(self.aclose())
+
+
+def _cause(exc: BaseException, credential: Credential) -> tuple[str, str]:
+    """The underlying failure's type name and message, redacted: kept for debugging."""
+    root: BaseException = exc
+    for _ in range(8):  # the innermost cause names the real failure
+        nxt = root.__cause__ or root.__context__
+        if nxt is None:
+            break
+        root = nxt
+    name = type(exc).__name__ if root is exc else f"{type(exc).__name__} <- {type(root).__name__}"
+    return name, sanitize(str(root), (credential.secret,), limit=300)
+
+
+def _detached(error: GatewayError, cause: tuple[str, str]) -> GatewayError:
+    """``error`` cut loose from the failure it was classified from.
+
+    A GatewayError raised inside the session (a consent request) carries a traceback
+    through the client's frames; it is dropped here, with its links to other
+    exceptions, so that nothing reachable from the raised error holds the headers.
+    """
+    error.__cause__ = None
+    error.__context__ = None
+    error.__suppress_context__ = True
+    error.__traceback__ = None
+    if error.cause_type is None and cause[0]:
+        error.cause_type, error.cause_message = cause
+    return error
+
+
+def _redacted_result(raw: Any, secrets: tuple[Any, ...]) -> Any:
+    """An ``isError`` result with the call's token removed from its text blocks.
+
+    A successful result is the tool's own answer and is left alone. The transport
+    already removed the token from an error result's bytes; this catches a token
+    spelled with JSON ``\\u`` escapes, which only decoding reveals.
+    """
+    if not raw.is_error:
+        return raw
+    blocks = list(raw.content)
+    changed = False
+    for index, block in enumerate(blocks):
+        if isinstance(block, mcp_types.TextContent):
+            text = redact(block.text, secrets)
+            if text != block.text:
+                blocks[index] = block.model_copy(update={"text": text})
+                changed = True
+    return raw.model_copy(update={"content": blocks}) if changed else raw
 
 
 @atexit.register

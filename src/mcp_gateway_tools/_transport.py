@@ -8,18 +8,43 @@ JSON-RPC error for that request id, carrying status, the headers that matter and
 parsed body. The session survives and the caller gets an ``MCPError`` it can classify.
 
 Transport failures (refused, reset, timeout) are rewritten the same way, recording
-whether the request may have reached the server: that decides if a retry is safe.
+whether the request may have reached the server (that decides if a retry is safe), the
+URL tried (without query or userinfo) and the real cause in words.
+
+Every answer also passes :mod:`._bodies`: error bodies are decoded within a bound, and
+the caller's token (read from this request's own Authorization header) is removed from
+every body before the MCP client parses or logs it: the one place all gateway bytes
+pass. Strings get a second redaction where they become messages (``_classify``,
+``_auth``), for forms that only appear once JSON is decoded.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
+import logging
+import socket
 import ssl
 from typing import Any
 
 import httpx2
 
-__all__ = ["HTTP_ERROR_CODE", "HTTP_ERROR_MARKER", "ErrorPreservingTransport", "shared_ssl_context"]
+from ._bodies import (
+    ACCEPT_ENCODING,
+    MAX_ERROR_BODY,
+    bearer_secret,
+    read_error_body,
+    redacting,
+)
+from ._untrusted import redact
+
+__all__ = [
+    "HTTP_ERROR_CODE",
+    "HTTP_ERROR_MARKER",
+    "MAX_ERROR_BODY",
+    "ErrorPreservingTransport",
+    "shared_ssl_context",
+]
 
 HTTP_ERROR_CODE = -32050
 """JSON-RPC code of a rewritten HTTP or transport failure (implementation-defined range)."""
@@ -27,10 +52,6 @@ HTTP_ERROR_CODE = -32050
 HTTP_ERROR_MARKER = "mcp_gateway_tools.http_error"
 """Key in ``error.data`` that marks a rewritten failure, so a server's own -32050 is not
 mistaken for one."""
-
-MAX_ERROR_BODY = 1024 * 1024
-"""Error bodies are read up to 1 MiB; the rest is discarded (a hostile or broken
-gateway must not make us buffer without bound)."""
 
 _KEPT_HEADERS = ("retry-after", "www-authenticate", "content-type", "mcp-session-id")
 
@@ -43,6 +64,44 @@ _NOT_SENT = (
 )
 
 _ssl_context: ssl.SSLContext | None = None
+
+# The token of the client whose request this task last sent: httpcore2 logs response
+# headers at DEBUG from inside our inner transport call, and mcp logs each received
+# message from the task that sent the request. One client is one identity, so the
+# tasks a client runs in never carry another user's token here.
+_wire_secret: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "mcp_gateway_tools_wire_secret", default=None
+)
+
+_THIRD_PARTY_LOGGERS = (
+    "httpcore2.connection",
+    "httpcore2.http11",
+    "httpcore2.http2",
+    "httpcore2.proxy",
+    "httpx2",
+    "mcp.client.streamable_http",
+)
+
+
+class _RedactingFilter(logging.Filter):
+    """Removes the current client's token from third-party DEBUG records.
+
+    Those loggers print what the gateway sent (response headers such as a
+    ``WWW-Authenticate`` quoting the token) before we can see it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secret = _wire_secret.get()
+        if secret:
+            message = record.getMessage()
+            cleaned = redact(message, [secret])
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
+        return True
+
+
+for _name in _THIRD_PARTY_LOGGERS:
+    logging.getLogger(_name).addFilter(_RedactingFilter())
 
 
 def shared_ssl_context() -> ssl.SSLContext:
@@ -65,15 +124,18 @@ class ErrorPreservingTransport(httpx2.AsyncBaseTransport):
         self._inner = inner
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        secret = bearer_secret(request)
+        _wire_secret.set(secret)
+        request.headers["accept-encoding"] = ACCEPT_ENCODING
         if request.method != "POST":
-            return await self._inner.handle_async_request(request)
+            return redacting(await self._inner.handle_async_request(request), request, secret)
         try:
             response = await self._inner.handle_async_request(request)
         except httpx2.TransportError as exc:
             return _rewrite_transport_failure(request, exc)
         if response.status_code < 400:
-            return response
-        return await _rewrite_error_response(request, response)
+            return redacting(response, request, secret)
+        return await _rewrite_error_response(request, response, secret)
 
     async def aclose(self) -> None:
         """Leave the shared pool open: the Gateway closes it."""
@@ -110,6 +172,54 @@ def _jsonrpc_error(
     )
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(seen) < 8:  # bounded: chains can loop
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def describe_cause(exc: BaseException) -> str:
+    """The real reason a request failed, in words a user can act on.
+
+    httpx2 reports most of these as ``ConnectError`` with the OS's or OpenSSL's text;
+    the cause chain and that text tell TLS-to-plain-HTTP, certificate, refused, DNS and
+    proxy failures apart.
+    """
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain).lower()
+    kinds = tuple(type(e) for e in chain)
+    if any(issubclass(k, ssl.SSLCertVerificationError) for k in kinds) or (
+        "certificate_verify_failed" in text
+    ):
+        return "the server's TLS certificate failed verification (pass verify= a CA bundle)"
+    if "wrong_version_number" in text or "record layer failure" in text:
+        return "TLS was used, but the port speaks plain HTTP (use an http:// URL)"
+    if isinstance(exc, httpx2.ProxyError) or "proxy" in text:
+        return "the HTTP proxy refused or failed the connection (check HTTPS_PROXY/NO_PROXY)"
+    if any(issubclass(k, socket.gaierror) for k in kinds) or any(
+        s in text for s in ("name or service not known", "nodename nor servname", "getaddrinfo")
+    ):
+        return "the host name does not resolve (DNS)"
+    if any(issubclass(k, ConnectionRefusedError) for k in kinds) or "refused" in text:
+        return "connection refused (nothing is listening on that host and port)"
+    if isinstance(exc, httpx2.TimeoutException):
+        return "no answer in time"
+    if isinstance(exc, httpx2.RemoteProtocolError):
+        return "the server closed the connection or broke the HTTP protocol"
+    if any(issubclass(k, ssl.SSLError) for k in kinds):
+        return "the TLS handshake failed"
+    return type(exc).__name__
+
+
+def public_url(url: httpx2.URL) -> str:
+    """``url`` without userinfo, query or fragment: safe to put in a message."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}"
+
+
 def _rewrite_transport_failure(
     request: httpx2.Request, exc: httpx2.TransportError
 ) -> httpx2.Response:
@@ -117,41 +227,27 @@ def _rewrite_transport_failure(
         HTTP_ERROR_MARKER: True,
         "status": None,
         "transport_error": type(exc).__name__,
+        "cause": describe_cause(exc),
+        "url": public_url(request.url),
         "timeout": isinstance(exc, httpx2.TimeoutException),
         "may_have_reached_server": not isinstance(exc, _NOT_SENT),
     }
     return _jsonrpc_error(request, 503, f"transport failure: {type(exc).__name__}", data)
 
 
-async def _read_bounded(response: httpx2.Response) -> tuple[bytes, bool]:
-    """Read at most MAX_ERROR_BODY bytes; say whether the body was cut."""
-    chunks: list[bytes] = []
-    size = 0
-    truncated = False
-    try:
-        async for chunk in response.aiter_raw():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_ERROR_BODY:
-                truncated = True
-                break
-    except httpx2.StreamConsumed:  # an in-memory response (already read)
-        chunks, size = [response.content], len(response.content)
-        truncated = size > MAX_ERROR_BODY
-    except httpx2.TransportError:
-        truncated = True
-    finally:
-        await response.aclose()
-    return b"".join(chunks)[:MAX_ERROR_BODY], truncated
+_DEEP = object()
 
 
 def _parse_body(raw: bytes, truncated: bool) -> Any:
+    """The body as JSON if it is JSON, else its text; _DEEP if nested beyond reading."""
     text = raw.decode("utf-8", errors="replace")
     if not truncated:
         try:
             return json.loads(text)
         except ValueError:
             pass
+        except RecursionError:  # a body of 100,000 nested brackets
+            return _DEEP
     return text
 
 
@@ -164,10 +260,19 @@ def _is_jsonrpc_error(body: Any) -> bool:
     )
 
 
+def _redact_bytes(raw: bytes, secret: str | None) -> bytes:
+    if not secret:
+        return raw
+    return redact(raw.decode("utf-8", "surrogateescape"), [secret]).encode(
+        "utf-8", "surrogateescape"
+    )
+
+
 async def _rewrite_error_response(
-    request: httpx2.Request, response: httpx2.Response
+    request: httpx2.Request, response: httpx2.Response, secret: str | None
 ) -> httpx2.Response:
-    raw, truncated = await _read_bounded(response)
+    raw, truncated = await read_error_body(response)
+    raw = _redact_bytes(raw, secret)
     body = _parse_body(raw, truncated)
     status = response.status_code
     if _is_jsonrpc_error(body):
@@ -181,8 +286,13 @@ async def _rewrite_error_response(
     data = {
         HTTP_ERROR_MARKER: True,
         "status": status,
-        "headers": {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS},
-        "body": body,
+        "headers": {
+            k: redact(v, [secret]) if secret else v
+            for k, v in response.headers.items()
+            if k.lower() in _KEPT_HEADERS
+        },
+        "body": None if body is _DEEP else body,
+        "unreadable": "nested too deeply" if body is _DEEP else None,
         "truncated": truncated,
     }
     return _jsonrpc_error(request, status, f"HTTP {status}", data)

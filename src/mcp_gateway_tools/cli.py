@@ -13,12 +13,17 @@ processes). The token is never printed. Errors are one line on stderr unless
 ``--debug``.
 
 Exit codes: 0 success; 1 the gateway or the tool failed; 2 usage or configuration
-error; 3 the user must authorize first (the links are printed); 130 interrupted.
+error (also an unknown server or tool name, with near matches); 3 the user must
+authorize first (the links are printed); 130 interrupted.
+
+Text from the gateway (tool names, descriptions, results, consent messages, error
+messages) is printed with its terminal control characters escaped (``\\u001b``...).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -37,6 +42,7 @@ from ._cli_commands import (
     run_call,
     run_tools,
 )
+from ._cli_text import TerminalSafe, terminal_safe
 
 __all__ = [
     "EXIT_AUTHORIZATION",
@@ -54,8 +60,9 @@ environment:
   MCP_GATEWAY_TOKEN  bearer token: a virtual account token or a user's token
 
 exit codes:
-  0 success, 1 gateway or tool failure, 2 usage/configuration error,
-  3 authorization required (links printed), 130 interrupted
+  0 success, 1 gateway or tool failure, 2 usage/configuration error (also an
+  unknown server or tool name), 3 authorization required (links printed),
+  130 interrupted
 
 examples:
   mcp-gateway-tools demo
@@ -236,8 +243,9 @@ def _split_dev_gateway(argv: Sequence[str]) -> tuple[list[str], list[str]] | Non
 
 
 def _error_line(exc: BaseException) -> str:
+    """One line, terminal-safe: error messages may quote what a gateway sent."""
     message = " ".join(str(exc).split()) or type(exc).__name__
-    return f"error: {message}"
+    return terminal_safe(f"error: {message}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -259,10 +267,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    # Whatever is printed from here on (logs too) may quote the gateway: escape controls.
+    with (
+        contextlib.redirect_stdout(TerminalSafe(sys.stdout)),
+        contextlib.redirect_stderr(TerminalSafe(sys.stderr)),
+    ):
+        logging.basicConfig(
+            level=logging.DEBUG if args.debug else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return _dispatch(args)
     except KeyboardInterrupt:

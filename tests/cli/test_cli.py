@@ -108,10 +108,40 @@ def test_tools_with_a_full_server_url(dev: DevGateway, capsys: pytest.CaptureFix
     assert out.startswith("knowledge: 4 tool(s)")
 
 
-def test_unknown_server_fails(dev: DevGateway, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "tools", "nosuch", "--url", dev.base_url, "--token", SERVICE)
-    assert code == EXIT_FAILURE
-    assert "nosuch: error:" in out
+def test_unknown_server_is_a_usage_error_with_near_matches(
+    dev: DevGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "tools", "knowledge", "knowlege", "--url", dev.base_url,
+                       "--token", SERVICE)  # fmt: skip
+    assert code == EXIT_USAGE
+    assert "knowledge: 4 tool(s)" in out
+    assert "knowlege: error: the gateway has no server 'knowlege'" in out
+    assert "(did you mean 'knowledge'?)" in out
+    code, _, err = run(capsys, "call", "nosuch", "x", "--url", dev.base_url, "--token", SERVICE)
+    assert code == EXIT_USAGE
+    assert err.startswith("error: the gateway has no server 'nosuch'")
+
+
+def test_unknown_tool_suggests_near_matches_and_the_listing_command(
+    dev: DevGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "call", "knowledge", "serch_docs", '{"query": "vpn"}',
+                         "--url", dev.base_url, "--token", SERVICE)  # fmt: skip
+    assert code == EXIT_USAGE
+    assert out == ""
+    assert err == (
+        "error: server 'knowledge' has no tool 'serch_docs' (did you mean 'search_docs'?); "
+        "list them with 'mcp-gateway-tools tools knowledge'\n"
+    )
+
+
+def test_tools_without_a_server_says_what_to_type(
+    dev: DevGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "tools", "--url", dev.base_url, "--token", SERVICE)
+    assert code == EXIT_USAGE
+    assert "this Gateway" not in err  # the library's wording, meaningless on the CLI
+    assert err.startswith("error: name a server: 'mcp-gateway-tools tools SERVER...'")
 
 
 def test_call_prints_the_result(dev: DevGateway, capsys: pytest.CaptureFixture[str]) -> None:

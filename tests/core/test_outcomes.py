@@ -39,6 +39,15 @@ async def test_consent_401_becomes_authorization_required_with_links_and_names(
         "authorization_urls": exc.authorization_urls,
         "server_names": exc.server_names,
         "message": "You need to authorize Consent Mail before using it.",
+        "links": [
+            {
+                "server": "consent",
+                "name": "Consent Mail",
+                "url": exc.authorization_urls["consent"],
+                "same_origin": True,
+            }
+        ],
+        "omitted_links": 0,
     }
     assert "Consent Mail: http://" in exc.render_text()
 

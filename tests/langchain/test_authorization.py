@@ -23,7 +23,15 @@ from mcp_gateway_tools.langchain import AUTHORIZATION_EVENT, GatewayToolkit
 from mcp_gateway_tools.langchain.testing import ScriptedChatModel, tool_call
 from tests.langchain.conftest import AGENT_KINDS, Context, ask, build_agent, scripted, tool_messages
 
-OBSERVATION_KEYS = {"type", "authorization_urls", "server_names", "message"}
+# DESIGN §4 keys, plus the per-link facts (same_origin) and the count of links cut.
+OBSERVATION_KEYS = {
+    "type",
+    "authorization_urls",
+    "server_names",
+    "message",
+    "links",
+    "omitted_links",
+}
 
 
 async def mail_tool(gateway: Gateway, token: str, **options: Any) -> BaseTool:

@@ -72,7 +72,14 @@ async def test_observation_lists_every_link_and_fires_the_callback(
     assert not out.is_error
     obs = out.raw_output
     assert obs["type"] == "authorization_required"
-    assert set(obs) == {"type", "authorization_urls", "server_names", "message"}
+    assert set(obs) == {
+        "type",
+        "authorization_urls",
+        "server_names",
+        "message",
+        "links",
+        "omitted_links",
+    }
     link = obs["authorization_urls"]["mail"]
     assert link.startswith(dev.base_url)
     assert f"- Mail: {link}" in out.content

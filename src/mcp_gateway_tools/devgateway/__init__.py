@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .._extras import require
 from ._config import (
     DEFAULT_CONFIG_TOML,
     ConfigError,
@@ -49,13 +50,8 @@ EXTRA_HINT = "pip install 'mcp-gateway-tools[devgateway]'"
 
 def load_server_module(module: str) -> Any:
     """Import a module that needs the ``devgateway`` extra, with an actionable error."""
-    try:
-        return importlib.import_module(module, __name__)
-    except ModuleNotFoundError as exc:
-        raise ModuleNotFoundError(
-            f"the dev gateway needs the 'devgateway' extra ({exc.name} is missing): {EXTRA_HINT}",
-            name=exc.name,
-        ) from exc
+    require("devgateway", "the dev gateway")
+    return importlib.import_module(module, __name__)
 
 
 def __getattr__(name: str) -> Any:

@@ -53,7 +53,7 @@ class GatewaySettings(_Model):
     consent_link_ttl: float = Field(default=600.0, gt=0)
     access_token_ttl: float = Field(default=3600.0, gt=0)
     store_path: str | None = None
-    # "http-401": the gateway's 401 consent body (default, DESIGN.md section 1);
+    # "http-401": the gateway's 401 consent body (default; docs/dev-gateway.md);
     # "url-elicitation": the MCP 2025-11-25 JSON-RPC error -32042 on tools/call instead;
     # "input-required": the 2026-07-28 tools/call result carrying a URL input request.
     auth_required_style: Literal["http-401", "url-elicitation", "input-required"] = "http-401"
@@ -100,7 +100,9 @@ class OAuthAuth(_Model):
     """Per-user OAuth: each user consents once; the gateway forwards their token.
 
     ``provider = "builtin"`` uses the mock provider shipped with the dev gateway;
-    otherwise give ``authorize_url`` and ``token_url`` of a real provider.
+    otherwise give ``authorize_url`` and ``token_url`` of a real provider, and its
+    ``userinfo_url`` so the callback can check that the login matches the link's user
+    (the built-in provider always gets that check).
     """
 
     type: Literal["oauth"]
@@ -110,6 +112,7 @@ class OAuthAuth(_Model):
     client_secret: str = ""
     authorize_url: str | None = None
     token_url: str | None = None
+    userinfo_url: str | None = None
 
     @model_validator(mode="after")
     def _urls_for_external(self) -> OAuthAuth:

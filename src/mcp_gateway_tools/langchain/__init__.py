@@ -23,6 +23,7 @@ Other gateway failures become a ToolMessage with ``status="error"`` and the erro
 message; a missing token (:class:`~mcp_gateway_tools.MissingUserToken`) propagates.
 """
 
+from . import _require  # noqa: F401  (first: a missing extra names its pip install)
 from ._middleware import GatewayToolsMiddleware
 from ._policy import (
     AUTHORIZATION_EVENT,

@@ -13,6 +13,7 @@ with ``on_authorization_required="wait"``, waits for the app's
 :class:`AuthorizationCompletedEvent` before retrying once.
 """
 
+from . import _require  # noqa: F401  (first: a missing extra names its pip install)
 from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
 from ._flow import TOKEN_KEY
 from ._resume import complete_when_authorized

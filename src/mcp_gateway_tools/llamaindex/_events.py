@@ -40,6 +40,9 @@ class AuthorizationRequiredEvent(Event):
     authorization_urls: dict[str, str] = Field(default_factory=dict)
     server_names: dict[str, str] = Field(default_factory=dict)
     message: str = ""
+    links: list[dict[str, Any]] = Field(default_factory=list)
+    """Each link with its server, display name and ``same_origin`` flag."""
+    omitted_links: int = 0
     waiting: bool = False
 
     @classmethod
@@ -52,13 +55,16 @@ class AuthorizationRequiredEvent(Event):
         server: str,
         waiting: bool,
     ) -> AuthorizationRequiredEvent:
+        observation = exc.to_observation()
         return cls(
             request_id=request_id,
             tool_name=tool_name,
             server=exc.server or server,
-            authorization_urls=dict(exc.authorization_urls),
-            server_names=dict(exc.server_names),
-            message=exc.message,
+            authorization_urls=observation["authorization_urls"],
+            server_names=observation["server_names"],
+            message=observation["message"],
+            links=observation["links"],
+            omitted_links=observation["omitted_links"],
             waiting=waiting,
         )
 
@@ -70,6 +76,8 @@ class AuthorizationRequiredEvent(Event):
             "authorization_urls": dict(self.authorization_urls),
             "server_names": dict(self.server_names),
             "message": self.message,
+            "links": [dict(link) for link in self.links],
+            "omitted_links": self.omitted_links,
         }
 
 

@@ -1,0 +1,229 @@
+"""Reading what a gateway sends: decoded, bounded, and with the caller's token removed.
+
+Two jobs, both done on bytes before the MCP client (or its DEBUG logging) sees them:
+
+- :func:`read_error_body` reads an error answer within :data:`MAX_ERROR_BODY` bytes
+  measured **after** decompression (gzip, deflate, and br when ``brotli`` is
+  importable), so a small compressed bomb is cut at the bound, never expanded.
+- :class:`RedactingStream` passes a success answer (JSON or an SSE stream) through,
+  decoding its content encoding and replacing the call's token in every message that
+  reports a failure (a JSON-RPC error, an ``isError`` result).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import httpx2
+
+from ._untrusted import redact
+
+__all__ = [
+    "ACCEPT_ENCODING",
+    "MAX_ERROR_BODY",
+    "RedactingStream",
+    "bearer_secret",
+    "read_error_body",
+    "redacting",
+    "secret_forms",
+]
+
+MAX_ERROR_BODY = 1024 * 1024
+"""Error bodies are read up to 1 MiB of decoded bytes; the rest is discarded (a hostile
+or broken gateway must not make us buffer without bound)."""
+
+Decoder = Callable[[bytes, int], bytes]
+
+try:  # optional, as in httpx2: br is offered only when it can be decoded
+    import brotli as _brotli  # type: ignore[import-not-found, unused-ignore]
+except ImportError:  # pragma: no cover - depends on the environment
+    _brotli = None
+
+ACCEPT_ENCODING = "gzip, deflate" + (", br" if _brotli is not None else "")
+"""What we ask for: only encodings this module decodes (and so can redact)."""
+
+
+def bearer_secret(request: httpx2.Request) -> str | None:
+    """The token in the request's ``Authorization: Bearer`` header, if any."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def secret_forms(secret: str) -> list[bytes]:
+    """The byte forms a gateway may quote ``secret`` in: raw, JSON ``\\/``, %-encoded."""
+    forms = {secret, secret.replace("/", "\\/")}
+    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
+        forms |= {encoded, re.sub("%[0-9A-F]{2}", lambda m: m[0].lower(), encoded)}
+    return sorted((f.encode() for f in forms if len(f) >= 4), key=len, reverse=True)
+
+
+def _zlib_decoder(wbits: int) -> Decoder:
+    state = {"d": zlib.decompressobj(wbits)}
+
+    def decode(chunk: bytes, limit: int) -> bytes:
+        try:
+            return state["d"].decompress(chunk, limit)
+        except zlib.error:
+            if wbits == zlib.MAX_WBITS:  # "deflate" sent raw, without the zlib wrapper
+                state["d"] = zlib.decompressobj(-zlib.MAX_WBITS)
+                return state["d"].decompress(chunk, limit)
+            raise
+
+    return decode
+
+
+def _brotli_decoder() -> Decoder:
+    assert _brotli is not None
+    decompressor = _brotli.Decompressor()
+
+    def decode(chunk: bytes, limit: int) -> bytes:
+        # brotli gives no output bound; chunks are small (a read), which keeps one
+        # chunk's expansion in check, and the caller stops at the first overflow.
+        return bytes(decompressor.process(chunk))
+
+    return decode
+
+
+def decoder_for(encoding: str) -> Decoder | None:
+    """A decoder for ``Content-Encoding: encoding`` ("" for none); None if unknown.
+
+    ``limit`` (0 = no limit) caps what one call may produce.
+    """
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return lambda chunk, limit: chunk
+    if encoding in ("gzip", "x-gzip"):
+        return _zlib_decoder(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return _zlib_decoder(zlib.MAX_WBITS)
+    if encoding == "br" and _brotli is not None:
+        return _brotli_decoder()
+    return None
+
+
+async def read_error_body(response: httpx2.Response) -> tuple[bytes, bool]:
+    """Read and decode at most MAX_ERROR_BODY bytes; say whether the body was cut.
+
+    An encoding we cannot decode gives an empty body (cut): its bytes mean nothing.
+    """
+    decode = decoder_for(response.headers.get("content-encoding", ""))
+    chunks: list[bytes] = []
+    size = 0
+    truncated = decode is None
+    try:
+        async for chunk in _raw(response):
+            if decode is None:
+                break
+            part = decode(chunk, MAX_ERROR_BODY + 1 - size)
+            chunks.append(part)
+            size += len(part)
+            if size > MAX_ERROR_BODY:
+                truncated = True
+                break
+    except (httpx2.TransportError, zlib.error):
+        truncated = True
+    finally:
+        await response.aclose()
+    return b"".join(chunks)[:MAX_ERROR_BODY], truncated
+
+
+async def _raw(response: httpx2.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.aiter_raw():
+            yield chunk
+    except httpx2.StreamConsumed:  # an in-memory response (already read)
+        yield response.content
+
+
+def _is_failure(message: Any) -> bool:
+    """A JSON-RPC error, or a tool result that reports failure (``isError``)."""
+    if not isinstance(message, dict):
+        return False
+    result = message.get("result")
+    return "error" in message or (isinstance(result, dict) and result.get("isError") is True)
+
+
+class RedactingStream(httpx2.AsyncByteStream):
+    """A success answer with ``secret`` removed from the messages that report failure.
+
+    A tool's successful result is the tool's business and passes unchanged (a
+    ``whoami`` tool may rightly return the caller's identity); a JSON-RPC error or an
+    ``isError`` result is gateway or server error text, and loses every form of the
+    token. The body is handled per line (an SSE stream) or whole (a JSON answer); only
+    a message that contains a form of the token is parsed, so the common case costs
+    one substring search. Lines end every SSE event, so no event is delayed.
+    """
+
+    def __init__(
+        self, response: httpx2.Response, secret: str, decode: Decoder, *, whole: bool
+    ) -> None:
+        self._response = response
+        self._secret = secret
+        self._pattern = re.compile(b"|".join(re.escape(f) for f in secret_forms(secret)))
+        self._decode = decode
+        self._whole = whole
+
+    def _redact(self, data: bytes) -> bytes:
+        text = data.decode("utf-8", "surrogateescape")
+        return redact(text, [self._secret]).encode("utf-8", "surrogateescape")
+
+    def _clean(self, data: bytes) -> bytes:
+        if self._pattern.search(data) is None:
+            return data
+        payload = data[5:] if data.startswith(b"data:") else data
+        try:
+            message = json.loads(payload)
+        except (ValueError, RecursionError):
+            return self._redact(data)  # unreadable: nothing to keep
+        return self._redact(data) if _is_failure(message) else data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        pending = b""
+        async for chunk in _raw(self._response):
+            pending += self._decode(chunk, 0)
+            if self._whole:
+                continue
+            head, newline, pending = pending.rpartition(b"\n")
+            if newline:
+                yield b"\n".join(self._clean(line) for line in head.split(b"\n")) + b"\n"
+        if pending:
+            yield self._clean(pending)
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+_REDACTED_TYPES = ("application/json", "text/event-stream")
+
+
+def redacting(
+    response: httpx2.Response, request: httpx2.Request, secret: str | None
+) -> httpx2.Response:
+    """``response`` with its body passed through :class:`RedactingStream`.
+
+    Its content encoding is decoded here (so the bytes can be searched), and the
+    headers lose ``content-encoding`` and ``content-length`` accordingly. An encoding
+    we did not ask for is passed on untouched.
+    """
+    decode = decoder_for(response.headers.get("content-encoding", ""))
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if secret is None or len(secret) < 4 or decode is None or kind not in _REDACTED_TYPES:
+        return response
+    whole = kind == "application/json"
+    headers: list[tuple[Any, Any]] = [
+        (k, v)
+        for k, v in response.headers.raw
+        if k.lower() not in (b"content-encoding", b"content-length")
+    ]
+    return httpx2.Response(
+        response.status_code,
+        headers=headers,
+        stream=RedactingStream(response, secret, decode, whole=whole),
+        request=request,
+        extensions=response.extensions,
+    )
