@@ -56,3 +56,26 @@ async def test_a_paused_run_resumes_by_itself_once_the_user_consents(
     # The placeholder gave way to the real tool within the same run.
     assert whoami.artifact["structured_content"]["user"] == "alice@example.com"
     assert "__interrupt__" not in done
+
+
+async def test_a_tool_can_wait_for_the_consent_itself_and_finish_the_run(
+    dev: DevGateway, gateway: Gateway, alice: str
+) -> None:
+    from mcp_gateway_tools.langchain import wait_for_consent
+
+    toolkit = GatewayToolkit(
+        gateway, ["mail"], on_authorization_required=wait_for_consent(gateway, timeout=60)
+    )
+    agent = create_agent(
+        scripted_chat_model(("authorize_mail", {}), ("mail_whoami", {})),
+        tools=[],
+        middleware=[GatewayToolsMiddleware(toolkit)],
+        context_schema=Context,
+    )
+    running = asyncio.create_task(agent.ainvoke(ask(), context=Context(user_token=alice)))
+    await asyncio.sleep(0)
+    assert not running.done()
+    await dev.aconsent("alice", "mail")
+    authorized, whoami = tool_messages(await running)
+    assert authorized.artifact["type"] == "authorized"
+    assert whoami.artifact["structured_content"]["user"] == "alice@example.com"

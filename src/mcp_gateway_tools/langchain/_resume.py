@@ -22,14 +22,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langchain_core.runnables import ensure_config
 from langgraph.types import Command, Interrupt
 from pydantic import SecretStr
 
-from .._errors import ConfigurationError
+from .._errors import AuthorizationRequired, ConfigurationError
 from .._gateway import Gateway
-from ._binding import _from_context
+from .._interactions import InteractionHandler, UserActionRequest
+from ._binding import _from_context, resolve_token
 
-__all__ = ["aresume_when_authorized", "authorization_interrupts"]
+__all__ = ["aresume_when_authorized", "authorization_interrupts", "wait_for_consent"]
 
 
 def authorization_interrupts(paused: Mapping[str, Any] | Sequence[Interrupt]) -> list[Interrupt]:
@@ -70,3 +72,27 @@ async def aresume_when_authorized(
         await gateway.wait_for_authorization(server, token=token, timeout=timeout)
     resume: Any = True if len(interrupts) == 1 else {i.id: True for i in interrupts}
     return await graph.ainvoke(Command(resume=resume), dict(config), context=context)
+
+
+def wait_for_consent(gateway: Gateway, *, timeout: float | None = 300.0) -> InteractionHandler:
+    """A policy for ``on_authorization_required=``: the tool waits for the consent itself.
+
+    ``GatewayToolkit(gateway, ..., on_authorization_required=wait_for_consent(gateway))``:
+    when a call needs consent the app is told as usual (event, callback), then the tool
+    waits (:meth:`Gateway.wait_for_authorization`, as the run's user) and retries once
+    the grant works; no pause, no "done" button. On timeout the model gets the links.
+    Async agents (``ainvoke``/``astream``); the run stays open while it waits, so use
+    ``"interrupt"`` plus :func:`aresume_when_authorized` for long waits.
+    """
+
+    async def wait(request: UserActionRequest) -> bool | None:
+        if request.kind != "authorization":
+            return None
+        token = resolve_token(ensure_config())
+        try:
+            await gateway.wait_for_authorization(request.server, token=token, timeout=timeout)
+        except AuthorizationRequired:
+            return None  # not answered: the model is shown the links
+        return True
+
+    return wait
