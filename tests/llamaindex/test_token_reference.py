@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 from llama_index.core.workflow import Context
@@ -86,3 +87,33 @@ async def test_a_waiting_tool_is_answered_as_soon_as_the_consent_works(
     await asyncio.gather(*answering)
     assert outputs[0].raw_output["type"] == "authorized"
     assert outputs[1].raw_output["user"] == "alice@example.com"
+
+
+async def test_a_tool_can_wait_for_the_consent_itself_and_finish_the_run(
+    dev: DevGateway, gateway: Gateway, alice: str
+) -> None:
+    from mcp_gateway_tools.llamaindex import wait_for_consent
+
+    spec = GatewayToolSpec(
+        gateway, ["mail"], on_authorization_required=wait_for_consent(gateway, timeout=60)
+    )
+    agent = FunctionAgent(
+        tool_retriever=spec.as_retriever(),
+        llm=function_llm([("authorize_mail", {})], [("mail_whoami", {})]),
+    )
+    ctx = Context(agent)
+    await ctx.store.set("user_token", alice)
+    handler = agent.run("go", ctx=ctx)
+
+    async def outputs() -> list[Any]:
+        return [
+            e.tool_output async for e in handler.stream_events() if isinstance(e, ToolCallResult)
+        ]
+
+    collecting = asyncio.create_task(outputs())
+    await asyncio.sleep(0)
+    await dev.aconsent("alice", "mail")
+    authorized, whoami = await collecting
+    await handler
+    assert authorized.raw_output["type"] == "authorized"
+    assert whoami.raw_output["user"] == "alice@example.com"

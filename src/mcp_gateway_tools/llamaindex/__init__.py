@@ -29,7 +29,7 @@ from ._events import (
     ServerLogEvent,
 )
 from ._flow import TOKEN_KEY
-from ._resume import complete_when_authorized
+from ._resume import complete_when_authorized, wait_for_consent
 from ._retriever import GatewayToolRetriever
 from ._schema import GatewayToolMetadata
 from ._spec import GatewayToolSpec
@@ -56,4 +56,5 @@ __all__ = [
     "TokenReference",
     "bind_token_reference",
     "complete_when_authorized",
+    "wait_for_consent",
 ]

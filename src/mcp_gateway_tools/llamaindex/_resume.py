@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._errors import AuthorizationRequired
 from . import _flow
 from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
 
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from .._gateway import Gateway
+    from .._interactions import InteractionHandler, UserActionRequest
 
-__all__ = ["complete_when_authorized"]
+__all__ = ["complete_when_authorized", "wait_for_consent"]
 
 
 async def complete_when_authorized(
@@ -51,3 +53,25 @@ async def complete_when_authorized(
         token = await _flow.context_token(ctx)
     await gateway.wait_for_authorization(event.server, token=token, timeout=timeout)
     ctx.send_event(AuthorizationCompletedEvent(request_id=event.request_id))
+
+
+def wait_for_consent(gateway: Gateway, *, timeout: float | None = 300.0) -> InteractionHandler:
+    """A policy for ``on_authorization_required=``: the tool waits for the consent itself.
+
+    ``GatewayToolSpec(gateway, ..., on_authorization_required=wait_for_consent(gateway))``:
+    the app is told as usual, then the tool waits (as the Context's user) and retries
+    once the grant works; on timeout the model gets the links. The run stays open while
+    it waits: for long waits use ``"wait"`` plus :func:`complete_when_authorized`.
+    """
+
+    async def wait(request: UserActionRequest) -> bool | None:
+        if request.kind != "authorization":
+            return None
+        token = await _flow.context_token(_flow.step_context())
+        try:
+            await gateway.wait_for_authorization(request.server, token=token, timeout=timeout)
+        except AuthorizationRequired:
+            return None
+        return True
+
+    return wait
