@@ -34,7 +34,6 @@ import logging
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 from ._content import ToolInfo
@@ -200,15 +199,19 @@ class ToolCatalog:
             warnings.warn(ToolLoadWarning(server, error), stacklevel=4)
 
     def _placeholder(self, server: str, error: AuthorizationRequired | None) -> ToolSpec:
-        """One placeholder per server, shared by every user. Its description names the
-        service; it keeps no link (each user's own consent link comes from their call)."""
+        """One placeholder per server, shared by every user. It keeps the services'
+        display names but no link (each user's own consent link comes from their call)."""
         spec = self._placeholders.get(server)
         if spec is None:
-            named = error or AuthorizationRequired(
-                "", authorization_urls={}, server_names={}, server=server
+            names_only = AuthorizationRequired(
+                error.message if error is not None else "",
+                authorization_urls={},
+                server_names={},
+                server=server,
             )
-            spec = replace(_placeholder(server, named), authorization=None)
-            self._placeholders[server] = spec
+            if error is not None:  # already cleaned by the error itself
+                names_only.server_names = dict(error.server_names)
+            spec = self._placeholders[server] = _placeholder(server, names_only)
         return spec
 
     def _placeholder_named(self, name: str) -> ToolSpec | None:
