@@ -57,9 +57,8 @@ from ._toolset import (
 )
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from ._gateway import Gateway
+    from ._tokens import TokenInput
 
 __all__ = ["ServerErrorPolicy", "ToolCatalog"]
 
@@ -122,14 +121,15 @@ class ToolCatalog:
         return self._shared.get(self.gateway.server_name(server))
 
     async def offer(
-        self, token: str | SecretStr | None = None, *, refresh: bool = False
+        self, token: TokenInput | None = None, *, refresh: bool = False
     ) -> list[ToolSpec]:
         """The specs to offer the identity a call made now would carry.
 
         Lists every server for that identity concurrently (the Gateway caches each
         identity's listing, so a known identity costs no request); ``refresh`` re-lists.
         """
-        identity = self.gateway.credential(token).fingerprint  # MissingUserToken escapes
+        identity = (await self.gateway.acredential(token)).fingerprint  # MissingUserToken
+
         outcomes = await asyncio.gather(
             *(self.gateway.list_tools(s, token=token, refresh=refresh) for s in self.servers),
             return_exceptions=True,
@@ -163,15 +163,15 @@ class ToolCatalog:
         self._remember(identity, specs)
         return specs
 
-    def offered(self, token: str | SecretStr | None, name: str) -> ToolSpec | None:
+    async def offered(self, token: TokenInput | None, name: str) -> ToolSpec | None:
         """The spec called ``name`` in the identity's last offer (None if not offered)."""
-        identity = self.gateway.credential(token).fingerprint
+        identity = (await self.gateway.acredential(token)).fingerprint
         offer = self._offers.get(identity)
         return offer.get(name) if offer is not None else None
 
-    async def find(self, token: str | SecretStr | None, name: str) -> ToolSpec | None:
+    async def find(self, token: TokenInput | None, name: str) -> ToolSpec | None:
         """The spec ``name`` for this identity: its last offer, else a fresh one."""
-        spec = self.offered(token, name)
+        spec = await self.offered(token, name)
         if spec is not None:
             return spec
         spec = next((s for s in await self.offer(token) if s.name == name), None)

@@ -26,10 +26,9 @@ from referencing.exceptions import Unresolvable
 
 from ._content import ToolInfo
 from ._errors import AuthorizationRequired, InvalidArguments
+from ._tokens import TokenInput
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from ._gateway import Gateway
 
 __all__ = [
@@ -159,7 +158,7 @@ async def load_tool_specs(
     *,
     tool_filter: ToolFilter | None = None,
     name_prefix: str | None = None,
-    token: str | SecretStr | None = None,
+    token: TokenInput | None = None,
     on_authorization_required: AuthorizationOnLoad = "placeholder",
     on_server_error: Literal["warn", "raise"] = "warn",
 ) -> list[ToolSpec]:
@@ -179,7 +178,7 @@ async def load_tool_specs(
 
 
 async def check_authorization(
-    gateway: Gateway, server: str, *, token: str | SecretStr | None = None
+    gateway: Gateway, server: str, *, token: TokenInput | None = None
 ) -> AuthorizationRequired | None:
     """What an ``authorize_<server>`` placeholder does: None once the user has consented."""
     try:

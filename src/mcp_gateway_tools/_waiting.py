@@ -34,9 +34,8 @@ from ._errors import (
 )
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from ._gateway import Gateway
+    from ._tokens import TokenInput
 
 __all__ = ["FIRST_DELAY", "MAX_DELAY", "authorization_completed", "wait_for_authorization"]
 
@@ -62,12 +61,12 @@ async def wait_for_authorization(
     gateway: Gateway,
     server: str | None,
     *,
-    token: str | SecretStr | None = None,
+    token: TokenInput | None = None,
     timeout: float | None = 300.0,
 ) -> None:
     """See :meth:`Gateway.wait_for_authorization`."""
     name = gateway.server_name(server)
-    fingerprint = gateway.credential(token).fingerprint  # MissingUserToken: at once
+    fingerprint = (await gateway.acredential(token)).fingerprint  # MissingUserToken: at once
     key = (id(gateway), gateway.endpoint(name), fingerprint)
     deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
     wake = asyncio.Event()
@@ -106,7 +105,7 @@ async def wait_for_authorization(
 
 
 async def _probe(
-    gateway: Gateway, server: str, token: str | SecretStr | None, deadline: float | None
+    gateway: Gateway, server: str, token: TokenInput | None, deadline: float | None
 ) -> None:
     """One cheapest request for the identity: a fresh listing on its session."""
     if deadline is None:

@@ -33,10 +33,10 @@ from langchain_core.runnables import ensure_config
 from langchain_core.tools import BaseTool
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
-from pydantic import SecretStr
 
 from .._errors import ConfigurationError
 from .._sync import run_sync
+from .._tokens import TokenInput
 from ._binding import resolve_token
 from ._tool import GatewayTool
 from ._toolkit import GatewayToolkit
@@ -68,7 +68,7 @@ class GatewayToolsMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
 
     # -- model calls --------------------------------------------------------------------
 
-    async def _aoffer(self, token: str | SecretStr | None) -> list[GatewayTool]:
+    async def _aoffer(self, token: TokenInput | None) -> list[GatewayTool]:
         offered: list[GatewayTool] = []
         for toolkit in self.toolkits:
             offered.extend(await toolkit.atools_for(token))

@@ -24,11 +24,11 @@ from typing import Any
 
 from langchain_core.runnables import ensure_config
 from langgraph.types import Command, Interrupt
-from pydantic import SecretStr
 
 from .._errors import AuthorizationRequired, ConfigurationError
 from .._gateway import Gateway
 from .._interactions import InteractionHandler, UserActionRequest
+from .._tokens import TokenInput
 from ._binding import _from_context, resolve_token
 
 __all__ = ["aresume_when_authorized", "authorization_interrupts", "wait_for_consent"]
@@ -53,7 +53,7 @@ async def aresume_when_authorized(
     gateway: Gateway,
     config: Mapping[str, Any],
     context: Any = None,
-    token: str | SecretStr | None = None,
+    token: TokenInput | None = None,
     timeout: float | None = 300.0,
 ) -> Any:
     """Wait until every consent the run is paused on works, then resume it.

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, BaseToolkit
-from pydantic import ConfigDict, Field, InstanceOf, PrivateAttr, SecretStr, SkipValidation
+from pydantic import ConfigDict, Field, InstanceOf, PrivateAttr, SkipValidation
 
 from .._catalog import MAX_KNOWN_TOOLS, ServerErrorPolicy, ToolCatalog
 from .._engine import ApprovalRule
 from .._errors import ConfigurationError, GatewayError
 from .._gateway import Gateway
 from .._sync import run_sync
+from .._tokens import TokenInput
 from .._toolset import ToolFilter, ToolSpec
 from ._policy import (
     AuthorizationCallback,
@@ -155,7 +156,7 @@ class GatewayToolkit(BaseToolkit):
         return dict(self._catalog.load_errors)
 
     async def aget_tools(
-        self, *, token: str | SecretStr | None = None, refresh: bool = False
+        self, *, token: TokenInput | None = None, refresh: bool = False
     ) -> list[BaseTool]:
         """The tools to offer the identity at hand (plus ``authorize_<server>`` tools).
 
@@ -167,13 +168,13 @@ class GatewayToolkit(BaseToolkit):
         return list(await self.atools_for(token, refresh=refresh))
 
     async def atools_for(
-        self, token: str | SecretStr | None, *, refresh: bool = False
+        self, token: TokenInput | None, *, refresh: bool = False
     ) -> list[GatewayTool]:
         """:meth:`aget_tools` typed for the middleware: one request's gateway tools."""
         specs = await self._catalog.offer(token, refresh=refresh)
         return [self._tool(spec) for spec in specs]
 
-    async def afind_tool(self, token: str | SecretStr | None, name: str) -> GatewayTool | None:
+    async def afind_tool(self, token: TokenInput | None, name: str) -> GatewayTool | None:
         """The tool ``name`` as this identity was (or would now be) offered it."""
         spec = await self._catalog.find(token, name)
         return self._tool(spec) if spec is not None else None
@@ -210,7 +211,7 @@ class GatewayToolkit(BaseToolkit):
         return tool
 
     def get_tools(
-        self, *, token: str | SecretStr | None = None, refresh: bool = False
+        self, *, token: TokenInput | None = None, refresh: bool = False
     ) -> list[BaseTool]:
         """:meth:`aget_tools` for sync code, including inside a running loop (Jupyter)."""
         return run_sync(self.aget_tools(token=token, refresh=refresh))

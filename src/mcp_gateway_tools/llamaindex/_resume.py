@@ -26,10 +26,10 @@ from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
 
 if TYPE_CHECKING:
     from llama_index.core.workflow import Context
-    from pydantic import SecretStr
 
     from .._gateway import Gateway
     from .._interactions import InteractionHandler, UserActionRequest
+    from .._tokens import TokenInput
 
 __all__ = ["complete_when_authorized", "wait_for_consent"]
 
@@ -39,7 +39,7 @@ async def complete_when_authorized(
     event: AuthorizationRequiredEvent,
     *,
     gateway: Gateway,
-    token: str | SecretStr | None = None,
+    token: TokenInput | None = None,
     timeout: float | None = 300.0,
 ) -> None:
     """Wait until ``event``'s consent works for the user, then answer the waiting tool.

@@ -26,6 +26,7 @@ from .._catalog import MAX_KNOWN_TOOLS, ServerErrorPolicy, ToolCatalog
 from .._engine import ApprovalRule
 from .._errors import ConfigurationError, GatewayError
 from .._sync import run_sync
+from .._tokens import TokenInput
 from .._toolset import ToolFilter, ToolSpec
 from ._tool import (
     POLICIES,
@@ -37,7 +38,6 @@ from ._tool import (
 
 if TYPE_CHECKING:
     from llama_index.core.tools import ToolMetadata
-    from pydantic import SecretStr
 
     from .._gateway import Gateway
     from ._retriever import GatewayToolRetriever
@@ -133,7 +133,7 @@ class GatewayToolSpec(BaseToolSpec):
         spec_functions: list[SPEC_FUNCTION_TYPE] | None = None,
         func_to_metadata_mapping: dict[str, ToolMetadata] | None = None,
         *,
-        token: str | SecretStr | None = None,
+        token: TokenInput | None = None,
         refresh: bool = False,
     ) -> list[GatewayTool]:
         """The tools to offer the identity at hand, one per gateway tool.
@@ -148,7 +148,7 @@ class GatewayToolSpec(BaseToolSpec):
         wanted = {str(f) for f in spec_functions} if spec_functions else None
         return [self._tool(spec) for spec in specs if wanted is None or spec.name in wanted]
 
-    async def afind_tool(self, token: str | SecretStr | None, name: str) -> GatewayTool | None:
+    async def afind_tool(self, token: TokenInput | None, name: str) -> GatewayTool | None:
         """The tool ``name`` as this identity was (or would now be) offered it."""
         spec = await self._catalog.find(token, name)
         return self._tool(spec) if spec is not None else None
@@ -187,7 +187,7 @@ class GatewayToolSpec(BaseToolSpec):
         spec_functions: list[SPEC_FUNCTION_TYPE] | None = None,
         func_to_metadata_mapping: dict[str, ToolMetadata] | None = None,
         *,
-        token: str | SecretStr | None = None,
+        token: TokenInput | None = None,
         refresh: bool = False,
     ) -> list[GatewayTool]:
         """:meth:`to_tool_list_async` for sync code, including inside a running loop."""
