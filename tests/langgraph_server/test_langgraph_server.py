@@ -114,13 +114,13 @@ def server(dev: DevGateway, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 async def ask_as(url: str, token: str) -> tuple[dict, list, dict]:  # type: ignore[type-arg]
     from langgraph_sdk import get_client
 
-    client = get_client(url=url, headers={"Authorization": f"Bearer {token}"})
-    thread = await client.threads.create()
-    output = await client.runs.wait(
-        thread["thread_id"], "agent", input={"messages": [{"role": "user", "content": "who?"}]}
-    )
-    history = await client.threads.get_history(thread["thread_id"])
-    stored = await client.threads.get(thread["thread_id"])
+    async with get_client(url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+        thread = await client.threads.create()
+        output = await client.runs.wait(
+            thread["thread_id"], "agent", input={"messages": [{"role": "user", "content": "who?"}]}
+        )
+        history = await client.threads.get_history(thread["thread_id"])
+        stored = await client.threads.get(thread["thread_id"])
     return output, history, stored  # type: ignore[return-value]
 
 
