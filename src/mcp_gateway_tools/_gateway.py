@@ -418,6 +418,27 @@ class Gateway:
             )
         )
 
+    # -- waiting for consent (issue 14; logic in _waiting) --------------------------------
+
+    async def wait_for_authorization(
+        self,
+        server: str | None = None,
+        *,
+        token: TokenInput | None = None,
+        timeout: float | None = 300.0,
+    ) -> None:
+        """Return once the user's grant for ``server`` works (they completed consent).
+
+        Probes with the cheapest request the gateway allows for that identity (a fresh
+        listing on its session), with bounded exponential backoff; cancel the awaiting
+        task to stop. Waits through transient failures; raises at once what waiting
+        cannot fix (missing or rejected token, access denied); on ``timeout`` seconds
+        (None: no limit) raises the last :class:`AuthorizationRequired`.
+        """
+        from ._waiting import wait_for_authorization
+
+        await wait_for_authorization(self, server, token=token, timeout=timeout)
+
     # -- machinery ----------------------------------------------------------------------
 
     async def _run(
