@@ -6,6 +6,7 @@ a :class:`ToolResult` or a typed error, :class:`AuthorizationRequired` above all
 Adapters live in ``mcp_gateway_tools.langchain`` and ``mcp_gateway_tools.llamaindex``.
 """
 
+from ._addressing import Server
 from ._content import (
     AudioBlock,
     ContentBlock,
@@ -21,6 +22,7 @@ from ._errors import (
     AuthorizationRequired,
     CallOutcomeUnknown,
     ConfigurationError,
+    GatewayClosed,
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
@@ -31,6 +33,7 @@ from ._errors import (
     OAuthRequired,
     ProtocolError,
     RateLimited,
+    SessionPoolExhausted,
     ToolCallError,
     UnknownServer,
 )
@@ -50,6 +53,7 @@ __all__ = [
     "ContentBlock",
     "Credential",
     "Gateway",
+    "GatewayClosed",
     "GatewayError",
     "GatewayTimeout",
     "GatewayUnavailable",
@@ -63,6 +67,8 @@ __all__ = [
     "RateLimited",
     "ResourceBlock",
     "ResourceLinkBlock",
+    "Server",
+    "SessionPoolExhausted",
     "TextBlock",
     "ToolCallError",
     "ToolFilter",

@@ -89,7 +89,7 @@ def build_client(
 
     transport = StreamableHttpTransport(
         endpoint,
-        headers={"Authorization": credential.authorization()},
+        headers=credential.request_headers(),
         httpx_client_factory=cast("McpHttpClientFactory", http_client),
     )
     return Client(

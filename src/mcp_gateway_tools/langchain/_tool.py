@@ -21,11 +21,12 @@ from langchain_core.runnables import RunnableConfig, ensure_config
 from langchain_core.tools import BaseTool
 from langgraph.errors import GraphInterrupt
 from langgraph.types import interrupt
-from pydantic import Field, InstanceOf, SecretStr, SkipValidation
+from pydantic import Field, InstanceOf, SkipValidation
 
 from .._errors import AuthorizationRequired, ConfigurationError, GatewayError, MissingUserToken
 from .._gateway import Gateway
 from .._sync import run_sync
+from .._tokens import TokenInput
 from .._toolset import ToolSpec, check_authorization, validate_arguments
 from ._binding import resolve_token
 from ._events import anotify, notify
@@ -130,7 +131,7 @@ class GatewayTool(BaseTool):
         except GatewayError as exc:
             raise GatewayToolError.from_gateway_error(exc) from None
 
-    async def _acall(self, arguments: dict[str, Any], token: str | SecretStr | None) -> Output:
+    async def _acall(self, arguments: dict[str, Any], token: TokenInput | None) -> Output:
         """Call the tool once; AuthorizationRequired propagates to the policy."""
         try:
             result = await self.gateway.call_tool(
@@ -146,7 +147,7 @@ class GatewayTool(BaseTool):
             raise GatewayToolError.from_gateway_error(exc) from None
         return to_output(result)
 
-    async def _acheck(self, token: str | SecretStr | None) -> Output:
+    async def _acheck(self, token: TokenInput | None) -> Output:
         """What an ``authorize_<server>`` tool does: check whether consent is done."""
         try:
             pending = await check_authorization(self.gateway, self.spec.server, token=token)

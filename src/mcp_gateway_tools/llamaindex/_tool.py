@@ -28,6 +28,7 @@ from .._errors import (
     MissingUserToken,
 )
 from .._sync import run_sync
+from .._tokens import TokenInput
 from .._toolset import ToolSpec, check_authorization, validate_arguments
 from . import _flow
 from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
@@ -36,7 +37,6 @@ from ._schema import GatewayToolMetadata, schema_model
 
 if TYPE_CHECKING:
     from llama_index.core.workflow import Context
-    from pydantic import SecretStr
 
     from .._gateway import Gateway
 
@@ -153,7 +153,7 @@ class GatewayTool(FunctionTool):
     # -- one call ----------------------------------------------------------------------
 
     async def _run(
-        self, arguments: dict[str, Any], ctx: Context | None, token: str | SecretStr | None
+        self, arguments: dict[str, Any], ctx: Context | None, token: TokenInput | None
     ) -> ToolOutput:
         name = self._spec.name
         waits = self._policy == "wait" and _flow.in_step(ctx)
@@ -182,7 +182,7 @@ class GatewayTool(FunctionTool):
             return await self._retry(arguments, ctx, token, request_id, answer)
 
     async def _after_wait(
-        self, arguments: dict[str, Any], ctx: Context, token: str | SecretStr | None, rid: str
+        self, arguments: dict[str, Any], ctx: Context, token: TokenInput | None, rid: str
     ) -> ToolOutput:
         """The replay of a step that paused: collect the app's answer, retry once."""
         answer: AuthorizationCompletedEvent | None
@@ -202,7 +202,7 @@ class GatewayTool(FunctionTool):
         self,
         arguments: dict[str, Any],
         ctx: Context,
-        token: str | SecretStr | None,
+        token: TokenInput | None,
         rid: str,
         answer: AuthorizationCompletedEvent | None,
     ) -> ToolOutput:
@@ -217,9 +217,7 @@ class GatewayTool(FunctionTool):
             await self._notify(event)
             return authorization_output(self._spec.name, arguments, exc)
 
-    async def _attempt(
-        self, arguments: dict[str, Any], token: str | SecretStr | None
-    ) -> ToolOutput:
+    async def _attempt(self, arguments: dict[str, Any], token: TokenInput | None) -> ToolOutput:
         """One gateway call; AuthorizationRequired and MissingUserToken escape, the rest render."""
         name = self._spec.name
         try:
