@@ -10,8 +10,11 @@ tests that need it, with pip's or the gateway's own words.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from tests.interop.oauth_server import MockAuthorizationServer
 from tests.interop.upstream import echo_app
 from tests.support.serving import ThreadedServer, free_port
 
+_HERE = Path(__file__).resolve().parent
 _running: list[GatewayProcess] = []
 _timings: dict[str, float] = {}
 
@@ -59,64 +63,15 @@ def pytest_terminal_summary(terminalreporter: object) -> None:
     if _timings:
         line = ", ".join(f"{k} {v:.1f}s" for k, v in _timings.items())
         terminalreporter.write_line(f"interop setup: {line}")  # type: ignore[attr-defined]
-
-
-def _timed(label: str, started: float) -> None:
-    _timings[label] = time.monotonic() - started
-
-
-@pytest.fixture(scope="session")
-def installs() -> Iterator[Installs]:
-    started = time.monotonic()
-    pool = Installs()
-    yield pool
-    pool.shutdown()
-    for report in pool.reports():
-        if report.created:
-            _timings[f"install {report.pin.name}"] = report.seconds
-    _timed("session", started)
-
-
-@pytest.fixture(scope="session")
-def interop_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("interop")
-
-
-def _serve(app: object) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(app)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def authorization_server() -> MockAuthorizationServer:
-    return MockAuthorizationServer()
-
-
-@pytest.fixture(scope="session")
-def authorization_server_url(authorization_server: MockAuthorizationServer) -> Iterator[str]:
-    for server in _serve(authorization_server.app()):
-        yield server.url
-
-
-@pytest.fixture(scope="session")
-def upstream() -> Iterator[ThreadedServer]:
-    """The shared echo upstream every gateway fronts."""
-    yield from _serve(echo_app("echo"))
-
-
-@pytest.fixture(scope="session")
-def protected_upstream(authorization_server: MockAuthorizationServer) -> Iterator[ThreadedServer]:
-    """An echo upstream that accepts only access tokens our authorization server issued."""
-    yield from _serve(echo_app("echo-oauth", verify=authorization_server.verify))
+    if _boot is not None and _boot.dir.exists():
+        terminalreporter.write_line(f"interop gateway logs kept in {_boot.dir}")  # type: ignore[attr-defined]
 
 
 class Launcher:
     """Every gateway process of the session, launched early so that they boot while
-    other tests run; a fixture waits only for the one it needs.
+    other work runs; a fixture waits only for the one it needs.
 
-    ContextForge (the first tests' gateway) and mcp-proxy (cheap) are launched at once;
+    ContextForge (the first tests' gateway) and mcp-proxy (cheap) are launched first;
     the rest as soon as ContextForge is healthy, so that four boots do not share the
     CPU at the same moment. Asking for any gateway launches it if it is not yet.
     """
@@ -126,22 +81,24 @@ class Launcher:
         self.builders: dict[str, tuple[Pin, Callable[[Path], GatewayProcess]]] = {}
         self.processes: dict[str, GatewayProcess] = {}
         self.failures: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     def add(self, key: str, pin: Pin, build: Callable[[Path], GatewayProcess]) -> None:
         self.builders[key] = (pin, build)
 
     def launch(self, key: str) -> None:
-        if key in self.processes or key in self.failures:
-            return
-        pin, build = self.builders[key]
-        try:
-            process = build(self.installs.venv(pin))
-            process.launch()
-        except HarnessError as exc:
-            self.failures[key] = str(exc)
-            return
-        self.processes[key] = process
-        _running.append(process)
+        with self._lock:
+            if key in self.processes or key in self.failures:
+                return
+            pin, build = self.builders[key]
+            try:
+                process = build(self.installs.venv(pin))
+                process.launch()
+            except HarnessError as exc:
+                self.failures[key] = str(exc)
+                return
+            self.processes[key] = process
+            _running.append(process)
 
     def launch_all(self) -> None:
         for key in self.builders:
@@ -159,7 +116,7 @@ class Launcher:
         except HarnessError as exc:
             self.failures[key] = str(exc)
             pytest.fail(str(exc), pytrace=False)
-        _timings.setdefault(f"{key} healthy after", time.monotonic() - started)
+        _timings.setdefault(f"{key} healthy after a wait of", time.monotonic() - started)
         return process
 
     def stop_all(self) -> None:
@@ -168,49 +125,145 @@ class Launcher:
         _running.clear()
 
 
+class Boot:
+    """Everything the interop tests use, started while pytest is still collecting.
+
+    The upstreams and the authorization server run in this process (threads); the
+    gateways are subprocesses. Installing and booting them is most of the suite's time,
+    so it begins as soon as pytest starts collecting ``tests/interop`` and overlaps
+    with collection (and, under ``make test``, with the tests that run before these).
+    """
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.dir = Path(tempfile.mkdtemp(prefix="mcp-gateway-tools-interop-"))
+        self.installs = Installs()
+        self.authorization_server = MockAuthorizationServer()
+        self._servers: list[ThreadedServer] = []
+        self.authorization_server_url = self._serve(self.authorization_server.app()).url
+        self.upstream = self._serve(echo_app("echo"))
+        self.protected_upstream = self._serve(
+            echo_app("echo-oauth", verify=self.authorization_server.verify)
+        )
+        self.launcher = Launcher(self.installs)
+        self.litellm_keys = self._add_gateways()
+        threading.Thread(target=self._launch_first, name="interop-boot", daemon=True).start()
+
+    def _serve(self, app: object) -> ThreadedServer:
+        server = ThreadedServer(app)
+        server.start()
+        self._servers.append(server)
+        return server
+
+    def _add_gateways(self) -> LiteLLMKeys:
+        launcher, root = self.launcher, self.dir
+        config = litellm_config(
+            f"{self.upstream.url}/mcp",
+            f"{self.protected_upstream.url}/mcp",
+            self.authorization_server_url,
+        )
+        (root / "litellm").mkdir()
+        keys = LiteLLMKeys(root / "litellm" / "keys.json")
+        keys.issue("sk-alice", "alice")
+        keys.issue("sk-bob", "bob")
+        keys.issue("sk-service", "service-account")
+        launcher.add(
+            "contextforge",
+            CONTEXTFORGE,
+            lambda venv: contextforge_process(venv, root / "contextforge", free_port()),
+        )
+        launcher.add(
+            "mcp-proxy",
+            MCP_PROXY,
+            lambda venv: mcp_proxy_process(venv, root / "mcp-proxy", free_port()),
+        )
+        launcher.add(
+            "litellm",
+            LITELLM,
+            lambda venv: litellm_process(venv, root / "litellm", free_port(), config),
+        )
+        launcher.add(
+            "contextforge-limited",
+            CONTEXTFORGE,
+            lambda venv: contextforge_process(
+                venv, root / "contextforge-limited", free_port(), mcp_requests_per_minute=5
+            ),
+        )
+        return keys
+
+    def _launch_first(self) -> None:
+        self.launcher.launch("contextforge")
+        self.launcher.launch("mcp-proxy")
+
+    def close(self, *, keep_logs: bool) -> None:
+        self.launcher.stop_all()
+        for server in self._servers:
+            server.stop()
+        self.installs.shutdown()
+        for report in self.installs.reports():
+            if report.created:
+                _timings[f"install {report.pin.name}"] = report.seconds
+        _timings["boot to end"] = time.monotonic() - self.started
+        if not keep_logs:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_boot: Boot | None = None
+
+
+def _the_boot() -> Boot:
+    global _boot
+    if _boot is None:
+        _boot = Boot()
+    return _boot
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    """Start installing and booting the gateways when their tests are collected."""
+    if not collector.config.option.collectonly and _HERE in Path(collector.path).parents:
+        _the_boot()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _boot is not None:
+        _boot.close(keep_logs=exitstatus != 0)
+
+
 @pytest.fixture(scope="session")
-def launcher(
-    installs: Installs,
-    interop_dir: Path,
-    upstream: ThreadedServer,
-    protected_upstream: ThreadedServer,
-    authorization_server_url: str,
-) -> Iterator[Launcher]:
-    launcher = Launcher(installs)
-    config = litellm_config(
-        f"{upstream.url}/mcp", f"{protected_upstream.url}/mcp", authorization_server_url
-    )
-    litellm_dir = interop_dir / "litellm"
-    litellm_dir.mkdir()
-    keys = LiteLLMKeys(litellm_dir / "keys.json")
-    keys.issue("sk-alice", "alice")
-    keys.issue("sk-bob", "bob")
-    keys.issue("sk-service", "service-account")
-    launcher.litellm_keys = keys  # type: ignore[attr-defined]
-    launcher.add(
-        "contextforge",
-        CONTEXTFORGE,
-        lambda venv: contextforge_process(venv, interop_dir / "contextforge", free_port()),
-    )
-    launcher.add(
-        "mcp-proxy",
-        MCP_PROXY,
-        lambda venv: mcp_proxy_process(venv, interop_dir / "mcp-proxy", free_port()),
-    )
-    launcher.add(
-        "litellm", LITELLM, lambda venv: litellm_process(venv, litellm_dir, free_port(), config)
-    )
-    launcher.add(
-        "contextforge-limited",
-        CONTEXTFORGE,
-        lambda venv: contextforge_process(
-            venv, interop_dir / "contextforge-limited", free_port(), mcp_requests_per_minute=5
-        ),
-    )
-    launcher.launch("contextforge")
-    launcher.launch("mcp-proxy")
-    yield launcher
-    launcher.stop_all()
+def boot() -> Boot:
+    return _the_boot()
+
+
+@pytest.fixture(scope="session")
+def installs(boot: Boot) -> Installs:
+    return boot.installs
+
+
+@pytest.fixture(scope="session")
+def authorization_server(boot: Boot) -> MockAuthorizationServer:
+    return boot.authorization_server
+
+
+@pytest.fixture(scope="session")
+def authorization_server_url(boot: Boot) -> str:
+    return boot.authorization_server_url
+
+
+@pytest.fixture(scope="session")
+def upstream(boot: Boot) -> ThreadedServer:
+    """The shared echo upstream every gateway fronts."""
+    return boot.upstream
+
+
+@pytest.fixture(scope="session")
+def protected_upstream(boot: Boot) -> ThreadedServer:
+    """An echo upstream that accepts only access tokens our authorization server issued."""
+    return boot.protected_upstream
+
+
+@pytest.fixture(scope="session")
+def launcher(boot: Boot) -> Launcher:
+    return boot.launcher
 
 
 # -- ContextForge -----------------------------------------------------------------------
@@ -309,7 +362,7 @@ class LiteLLMSetup:
 
 @pytest.fixture(scope="session")
 def litellm(launcher: Launcher) -> LiteLLMSetup:
-    return LiteLLMSetup(launcher.ready("litellm"), launcher.litellm_keys)  # type: ignore[attr-defined]
+    return LiteLLMSetup(launcher.ready("litellm"), _the_boot().litellm_keys)
 
 
 # -- mcp-proxy ----------------------------------------------------------------------------

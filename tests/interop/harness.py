@@ -186,7 +186,7 @@ class GatewayProcess:
     cwd: Path
     port: int
     health_path: str = "/health"
-    start_timeout: float = 180.0
+    start_timeout: float = 300.0
     log: Path = field(init=False)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 

@@ -186,6 +186,7 @@ async def _call_until_rate_limited(gateway: Gateway, *, attempts: int) -> RateLi
     raise AssertionError(f"not rate limited after {attempts} calls")
 
 
+@pytest.mark.timeout(300, func_only=True)  # a real restart: the gateway boots again
 async def test_gateway_restart_the_next_call_recovers(contextforge: ContextForgeSetup) -> None:
     url = contextforge.cf.server_url(contextforge.shared_server)
     async with Gateway(servers={"echo": url}, token=contextforge.alice) as gateway:

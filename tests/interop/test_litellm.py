@@ -118,6 +118,7 @@ async def test_oauth_protected_server_is_oauth_required_with_the_challenge(
         assert (await gateway.call_tool("echo", "echo-echo", {"text": "fine"})).text == "fine"
 
 
+@pytest.mark.timeout(300, func_only=True)  # a real restart: the gateway boots again
 async def test_gateway_restart_the_next_call_recovers(litellm: LiteLLMSetup) -> None:
     url = f"{litellm.url}/mcp/echo"
     async with Gateway(servers={"echo": url}, token="sk-service") as gateway:

@@ -50,6 +50,7 @@ async def test_unknown_server_is_unknown_server(mcp_proxy: GatewayProcess) -> No
     assert raised.value.server == "nosuch"
 
 
+@pytest.mark.timeout(300, func_only=True)  # a real restart: the gateway boots again
 async def test_gateway_restart_the_next_call_recovers(mcp_proxy: GatewayProcess) -> None:
     async with Gateway(mcp_proxy.url, endpoint_template=TEMPLATE, token="unused") as gateway:
         assert (await gateway.call_tool("echo", "echo", {"text": "before"})).text == "before"
