@@ -9,6 +9,7 @@ Adapters live in ``mcp_gateway_tools.langchain`` and ``mcp_gateway_tools.llamain
 from ._addressing import Server
 from ._content import (
     AudioBlock,
+    ContentAnnotations,
     ContentBlock,
     ImageBlock,
     ResourceBlock,
@@ -17,8 +18,10 @@ from ._content import (
     ToolInfo,
     ToolResult,
 )
+from ._elicitation import Progress, ServerLog
 from ._errors import (
     AccessDenied,
+    ApprovalRequired,
     AuthorizationRequired,
     CallOutcomeUnknown,
     ConfigurationError,
@@ -26,6 +29,7 @@ from ._errors import (
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
+    InputRequired,
     InvalidArguments,
     InvalidAuthorizationUrl,
     InvalidToken,
@@ -38,6 +42,14 @@ from ._errors import (
     UnknownServer,
 )
 from ._gateway import Gateway
+from ._interactions import (
+    Answer,
+    ApprovalRequest,
+    AuthorizationRequest,
+    InputRequest,
+    InteractionHandler,
+    UserActionRequest,
+)
 from ._sync import run_sync
 from ._tokens import Credential, bound_user_token, user_token
 from ._toolset import ToolFilter, ToolSpec
@@ -46,10 +58,15 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AccessDenied",
+    "Answer",
+    "ApprovalRequest",
+    "ApprovalRequired",
     "AudioBlock",
+    "AuthorizationRequest",
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
+    "ContentAnnotations",
     "ContentBlock",
     "Credential",
     "Gateway",
@@ -58,16 +75,21 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "ImageBlock",
+    "InputRequest",
+    "InputRequired",
+    "InteractionHandler",
     "InvalidArguments",
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "MissingUserToken",
     "OAuthRequired",
+    "Progress",
     "ProtocolError",
     "RateLimited",
     "ResourceBlock",
     "ResourceLinkBlock",
     "Server",
+    "ServerLog",
     "SessionPoolExhausted",
     "TextBlock",
     "ToolCallError",
@@ -76,6 +98,7 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "UnknownServer",
+    "UserActionRequest",
     "__version__",
     "bound_user_token",
     "run_sync",
