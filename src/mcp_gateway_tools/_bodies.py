@@ -111,6 +111,9 @@ async def read_error_body(response: httpx2.Response) -> tuple[bytes, bool]:
 
     An encoding we cannot decode gives an empty body (cut): its bytes mean nothing.
     """
+    if hasattr(response, "_content"):  # built in memory, so already decoded by httpx2
+        await response.aclose()
+        return response.content[:MAX_ERROR_BODY], len(response.content) > MAX_ERROR_BODY
     decode = decoder_for(response.headers.get("content-encoding", ""))
     chunks: list[bytes] = []
     size = 0

@@ -14,6 +14,9 @@ stock GZipMiddleware), ``deflate403``, ``bomb401`` (a 64 MiB gzip bomb), ``deep4
 (100,000 nested brackets), ``oauth401`` / ``oauthmeta401`` (an OAuth challenge),
 ``rfc6750`` (a bare ``error="invalid_token"`` challenge), ``badlink-<form>``.
 
+``call-<case>`` serves any connect-time case on ``tools/call`` only (listing works), so
+adapters' tools can be loaded and then meet it mid-session.
+
 Call-time cases (the session opens; ``tools/call`` misbehaves): ``rpcerror``
 (a JSON-RPC error quoting the token), ``escaped`` (the same with ``\\u`` escapes),
 ``iserror`` (an isError result quoting the token), ``elicit`` (``-32042`` with an
@@ -78,14 +81,18 @@ class HostileGateway:
         body = await read_body(receive) if scope["method"] == "POST" else b""
         receive = replay(body, receive)
         method = _method(body)
-        scope = {**scope, "hostile_token": token, "hostile_case": case}
         if not case:
             await send_raw(send, 404, b"Not Found", b"text/plain")
             return
-        if case.startswith("gzip"):
+        # "call-<case>": the session opens and lists; only tools/call gets <case>.
+        late = case.startswith("call-")
+        case = case.removeprefix("call-")
+        armed = scope["method"] == "POST" and (not late or method == "tools/call")
+        scope = {**scope, "hostile_token": token, "hostile_case": case}
+        if case.startswith("gzip") and armed:
             await self._gzip(scope, receive, send)
             return
-        answer = self._connect_case(case, token) if scope["method"] == "POST" else None
+        answer = self._connect_case(case, token) if armed else None
         if answer is None and method == "tools/call":
             answer = self._call_case(case, token, json.loads(body)["id"])
         if answer is None:
