@@ -29,7 +29,13 @@ from ._classify import Failure, addressed_by_path, classify
 from ._client import ClientSettings, build_client, call_capturing_urls, seed_output_schemas
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._discovery import ToolCache
-from ._errors import AuthorizationRequired, ConfigurationError, GatewayError
+from ._errors import (
+    AuthorizationRequired,
+    ConfigurationError,
+    GatewayError,
+    GatewayUnavailable,
+    RateLimited,
+)
 from ._sessions import PooledSession, SessionPool
 from ._sync import background_loop, run_sync
 from ._tokens import Credential, resolve_credential
@@ -76,6 +82,11 @@ class Gateway:
         protocol_mode: ``"auto"`` (probe the modern protocol, fall back) or
             ``"legacy"`` (initialize handshake only: one round trip less per connect).
         verify: TLS verification (True, False, a CA bundle path or an SSLContext).
+        retry_rate_limited: opt-in, off by default: the longest ``Retry-After`` (seconds)
+            the Gateway waits out itself, once, when the gateway answers 429, or 503
+            with ``Retry-After`` to a request that is idempotent (a listing) or did not
+            run (at connect). Longer waits are raised as RateLimited /
+            GatewayUnavailable with ``retry_after`` for the caller to decide.
 
     Use ``async with Gateway(...) as gw`` or call :meth:`aclose`; without either, what
     it opened is closed at interpreter exit, so notebooks need no ceremony.
@@ -93,6 +104,7 @@ class Gateway:
         tools_cache_ttl: float = 300.0,
         protocol_mode: ProtocolMode = "auto",
         verify: ssl.SSLContext | bool | str = True,
+        retry_rate_limited: float = 0.0,
     ) -> None:
         self.base_url, self.default_server = parse_gateway_url(url)
         if protocol_mode not in ("auto", "legacy"):
@@ -115,6 +127,7 @@ class Gateway:
         self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
         self._awaiting_consent: set[tuple[str, str]] = set()
         self._closed = False
+        self.retry_rate_limited = max(0.0, float(retry_rate_limited))
         _live.add(self)
 
     def __repr__(self) -> str:
@@ -289,6 +302,11 @@ class Gateway:
                 failure = classify(exc, phase="connect", **facts)
                 cause = _cause(exc, credential)
             assert failure is not None
+            wait = self._retry_wait(failure.error, idempotent=idempotent or phase == "connect")
+            if attempt == 1 and wait is not None:
+                logger.debug("server=%s asked to retry after %.1f s; waiting once", server, wait)
+                await asyncio.sleep(wait)
+                continue
             if (
                 attempt == 1
                 and phase == "call"
@@ -303,6 +321,23 @@ class Gateway:
                 continue
             raise self._report(_detached(failure.error, cause), endpoint, credential)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry_wait(self, error: GatewayError, *, idempotent: bool) -> float | None:
+        """Seconds to wait before the one opt-in retry of a rate-limited request, or None.
+
+        A 429 means the gateway refused the request, so nothing ran; a 503 may come
+        from behind the gateway, so it is retried only where running twice is harmless.
+        """
+        retry_after = getattr(error, "retry_after", None)
+        if self.retry_rate_limited <= 0 or retry_after is None:
+            return None
+        if retry_after > self.retry_rate_limited:
+            return None
+        if isinstance(error, RateLimited) or (
+            type(error) is GatewayUnavailable and error.status == 503 and idempotent
+        ):
+            return float(retry_after)
+        return None
 
     def _report(self, error: GatewayError, endpoint: str, credential: Credential) -> GatewayError:
         """Log a failure (never the token) and remember pending consent."""

@@ -21,8 +21,9 @@ Call-time cases (the session opens; ``tools/call`` misbehaves): ``rpcerror``
 (a JSON-RPC error quoting the token), ``escaped`` (the same with ``\\u`` escapes),
 ``iserror`` (an isError result quoting the token), ``elicit`` (``-32042`` with an
 instruction-shaped message and an off-gateway link), ``links100k`` (``-32042`` with
-100,000 links), ``cf`` / ``cfevil`` / ``cfabsolute`` (ContextForge's "Please authorize"
-sentence with a relative, a foreign and a same-origin absolute link).
+100,000 links), ``flaky429`` (every other call 429 with ``Retry-After: 0``),
+``cf`` / ``cfevil`` / ``cfabsolute`` (ContextForge's "Please authorize" sentence with
+a relative, a foreign and a same-origin absolute link).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class HostileGateway:
         self.inner = echo_server().http_app(path="/mcp/echo/server")
         self._bomb: bytes | None = None
         self._gzip = GZipMiddleware(self._gzip_app, minimum_size=1)
+        self.flaky_calls = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -196,6 +198,11 @@ class HostileGateway:
                 [],
             )
 
+        if case == "flaky429":  # every other call is rate limited, Retry-After: 0
+            self.flaky_calls += 1
+            if self.flaky_calls % 2:
+                return 429, {"detail": "slow down"}, [(b"retry-after", b"0")]
+            return None
         if case == "rpcerror":
             return rpc({"code": -32603, "message": f"bad credentials Bearer {token}"})
         if case == "escaped":

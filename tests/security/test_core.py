@@ -26,6 +26,7 @@ from mcp_gateway_tools import (
     InvalidToken,
     OAuthRequired,
     ProtocolError,
+    RateLimited,
     ToolCallError,
     UnknownServer,
     user_token,
@@ -277,3 +278,17 @@ async def test_the_token_appears_nowhere(
     assert any(r.levelname == "DEBUG" and r.name.startswith("mcp") for r in debug_logs.records)
     hits = hay.find([TOKEN]) + [t for t in hay.renderings() if quote(TOKEN, safe="") in t]
     assert not hits, hits[:3]
+
+
+async def test_opt_in_retry_waits_out_a_short_retry_after_once(hostile: ThreadedServer) -> None:
+    app = hostile.app
+    async with Gateway(hostile.url, token=TOKEN) as plain:
+        app.flaky_calls = 0
+        with pytest.raises(RateLimited) as caught:
+            await plain.call_tool("flaky429", "whoami")  # off by default: raised
+    assert caught.value.retry_after == 0.0
+    async with Gateway(hostile.url, token=TOKEN, retry_rate_limited=5.0) as patient:
+        app.flaky_calls = 0
+        result = await patient.call_tool("flaky429", "whoami")
+    assert result.text == f"Bearer {TOKEN}"
+    assert app.flaky_calls == 2  # one refused, one retried
