@@ -164,6 +164,7 @@ class Gateway:
         """The tools of ``server`` as the resolved token sees them (cached per identity)."""
         name = self.server_name(server)
         credential = self.credential(token)
+        del token  # an error's traceback passes this frame: keep no plain token in it
         key = (self.endpoint(name), credential.fingerprint)
         cached = None if refresh else self._tools.get(key)
         if cached is not None:
@@ -201,6 +202,7 @@ class Gateway:
         """
         name = self.server_name(server)
         credential = self.credential(token)
+        del token  # an error's traceback passes this frame: keep no plain token in it
         args = dict(arguments or {})
 
         key = (self.endpoint(name), credential.fingerprint)
@@ -242,7 +244,9 @@ class Gateway:
         self, server: str | None = None, *, token: str | SecretStr | None = None
     ) -> list[ToolInfo]:
         """:meth:`list_tools` for sync code (scripts, threads, notebook cells)."""
-        return run_sync(self.list_tools(server, token=token))
+        call = self.list_tools(server, token=token)
+        del token  # an error's traceback passes this frame: keep no plain token in it
+        return run_sync(call)
 
     def call_tool_sync(
         self,
@@ -254,7 +258,9 @@ class Gateway:
         timeout: float | None = None,
     ) -> ToolResult:
         """:meth:`call_tool` for sync code (scripts, threads, notebook cells)."""
-        return run_sync(self.call_tool(server, tool, arguments, token=token, timeout=timeout))
+        call = self.call_tool(server, tool, arguments, token=token, timeout=timeout)
+        del token  # an error's traceback passes this frame: keep no plain token in it
+        return run_sync(call)
 
     # -- machinery ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ with their frames' locals, and every log record at DEBUG.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import traceback
 from typing import Any
@@ -292,3 +293,22 @@ async def test_opt_in_retry_waits_out_a_short_retry_after_once(hostile: Threaded
         result = await patient.call_tool("flaky429", "whoami")
     assert result.text == f"Bearer {TOKEN}"
     assert app.flaky_calls == 2  # one refused, one retried
+
+
+@pytest.mark.parametrize("case", ["e401", "call-e401", "consent", "rpcerror"])
+async def test_a_plain_per_call_token_is_in_no_frame_of_the_traceback(
+    hostile: ThreadedServer, case: str
+) -> None:
+    async with Gateway(hostile.url) as gw:
+        with pytest.raises(GatewayError) as in_async:
+            await gw.call_tool(case, "whoami", token=TOKEN)
+        with pytest.raises(GatewayError) as listing:
+            await gw.list_tools("e403", token=TOKEN)
+    sync_gw = Gateway(hostile.url)
+    try:
+        with pytest.raises(GatewayError) as in_sync:
+            await asyncio.to_thread(lambda: sync_gw.call_tool_sync(case, "whoami", token=TOKEN))
+    finally:
+        await asyncio.to_thread(sync_gw.close)
+    for caught in (in_async, listing, in_sync):
+        assert TOKEN not in locals_traceback(caught.value)
