@@ -55,12 +55,12 @@ def build_client(
     *,
     shared_http: httpx2.AsyncBaseTransport,
     settings: ClientSettings,
-    stray_urls: list[Any],
+    pending_urls: list[Any],
     on_tools_changed: Callable[[], None],
 ) -> Client[Any]:
     """A fastmcp Client for ``credential`` at ``endpoint``.
 
-    ``stray_urls`` receives URL requests a server sends outside any call's context
+    ``pending_urls`` receives URL requests a server sends outside any call's context
     (server-initiated elicitation on a legacy session); the next call reports them.
     """
     timeout = httpx2.Timeout(settings.connect_timeout, read=max(300.0, settings.call_timeout + 5))
@@ -75,7 +75,7 @@ def build_client(
     async def on_elicitation(message: str, response_type: Any, params: Any, context: Any) -> Any:
         if getattr(params, "mode", None) == "url":
             sink = _url_sink.get()
-            (sink if sink is not None else stray_urls).append(params)
+            (sink if sink is not None else pending_urls).append(params)
             # Raising answers the server with an error, which ends a 2026-07-28 input
             # loop at once instead of retrying it until its round limit.
             raise _UrlCaptured()
@@ -104,7 +104,11 @@ def build_client(
 
 
 async def call_capturing_urls(
-    client: Client[Any], tool: str, arguments: dict[str, Any], timeout: float, stray_urls: list[Any]
+    client: Client[Any],
+    tool: str,
+    arguments: dict[str, Any],
+    timeout: float,
+    pending_urls: list[Any],
 ) -> tuple[mcp_types.CallToolResult | None, list[dict[str, Any]]]:
     """Call ``tool``; return its result and any URL requests (consent links) met.
 
@@ -122,8 +126,8 @@ async def call_capturing_urls(
         result = None  # the handler stopped the input loop: the links are the answer
     finally:
         _url_sink.reset(reset)
-    sink.extend(stray_urls)
-    stray_urls.clear()
+    sink.extend(pending_urls)
+    pending_urls.clear()
     return result, [e.model_dump(by_alias=True) for e in sink]
 
 

@@ -396,7 +396,7 @@ class Gateway:
             credential,
             shared_http=self._state().http,
             settings=self._client_settings,
-            stray_urls=entry.pending_urls,
+            pending_urls=entry.pending_urls,
             on_tools_changed=lambda: self._tools.invalidate(key),
         )
 

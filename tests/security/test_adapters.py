@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import pytest
 from langchain_core.messages import ToolMessage
+from pydantic import SecretStr
 
 from mcp_gateway_tools import AuthorizationRequired, Gateway, GatewayError, user_token
 from mcp_gateway_tools.langchain import GatewayToolkit
@@ -130,4 +131,17 @@ async def test_loading_a_server_that_fails_at_connect_raises_without_the_token(
         toolkit = GatewayToolkit(gw, [case], on_authorization_required_at_load="raise")
         with user_token(TOKEN), pytest.raises(GatewayError) as caught:
             await toolkit.aget_tools()
+    assert TOKEN not in with_locals(caught.value)
+
+
+async def test_a_per_request_secretstr_token_stays_out_of_the_raise_paths_frames(
+    hostile: ThreadedServer,
+) -> None:
+    """LangChain's own frames hold ``config``: a SecretStr there shows as ``**********``."""
+    async with Gateway(hostile.url) as gw:
+        toolkit = GatewayToolkit(gw, ["call-consent"], on_authorization_required="raise")
+        [tool] = [t for t in await toolkit.aget_tools(token=TOKEN) if t.name.endswith("whoami")]
+        config: Any = {"configurable": {"user_token": SecretStr(TOKEN)}}
+        with pytest.raises(AuthorizationRequired) as caught:
+            await tool.ainvoke(tool_call(tool.name, {}), config)
     assert TOKEN not in with_locals(caught.value)
