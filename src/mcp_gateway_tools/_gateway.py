@@ -461,11 +461,16 @@ class Gateway:
 def _cause(exc: BaseException, credential: Credential) -> tuple[str, str]:
     """The underlying failure's type name and message, redacted: kept for debugging."""
     root: BaseException = exc
-    for _ in range(8):  # the innermost cause names the real failure
-        nxt = root.__cause__ or root.__context__
-        if nxt is None:
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    for _ in range(12):  # the innermost cause names the real failure; chains can loop
+        if current is None or id(current) in seen:
             break
-        root = nxt
+        seen.add(id(current))
+        group = current.exceptions if isinstance(current, BaseExceptionGroup) else ()
+        if not group:
+            root = current
+        current = group[0] if group else current.__cause__ or current.__context__
     name = type(exc).__name__ if root is exc else f"{type(exc).__name__} <- {type(root).__name__}"
     return name, sanitize(str(root), (credential.secret,), limit=300)
 
