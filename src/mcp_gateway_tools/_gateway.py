@@ -19,13 +19,12 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx2
-import mcp_types
 from fastmcp import Client
 from pydantic import SecretStr
 
 from . import _auth
 from ._addressing import parse_gateway_url, server_name
-from ._classify import Failure, addressed_by_path, classify
+from ._classify import Failure, classify
 from ._client import ClientSettings, build_client, call_capturing_urls, seed_output_schemas
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._discovery import ToolCache
@@ -36,11 +35,11 @@ from ._errors import (
     GatewayUnavailable,
     RateLimited,
 )
+from ._failures import addressed_by_path, cause_of, detached, redacted_result
 from ._sessions import PooledSession, SessionPool
 from ._sync import background_loop, run_sync
 from ._tokens import Credential, resolve_credential
 from ._transport import shared_ssl_context
-from ._untrusted import redact, sanitize
 
 __all__ = ["Gateway"]
 
@@ -236,7 +235,7 @@ class Gateway:
             )
             if consent is not None:
                 raise consent
-            return to_tool_result(_redacted_result(raw, secrets))
+            return to_tool_result(redacted_result(raw, secrets))
 
         return await self._run(name, credential, op, idempotent=False)
 
@@ -298,7 +297,7 @@ class Gateway:
                     except Exception as exc:
                         phase = "call"
                         failure = classify(exc, phase="call", **facts)
-                        cause = _cause(exc, credential)
+                        cause = cause_of(exc, credential)
                         if failure.session_lost:
                             pool.discard(entry)
                     else:
@@ -306,7 +305,7 @@ class Gateway:
                         return result
             except Exception as exc:  # the session could not be opened
                 failure = classify(exc, phase="connect", **facts)
-                cause = _cause(exc, credential)
+                cause = cause_of(exc, credential)
             assert failure is not None
             wait = self._retry_wait(failure.error, idempotent=idempotent or phase == "connect")
             if attempt == 1 and wait is not None:
@@ -325,7 +324,7 @@ class Gateway:
                     credential.fingerprint,
                 )
                 continue
-            raise self._report(_detached(failure.error, cause), endpoint, credential)
+            raise self._report(detached(failure.error, cause), endpoint, credential)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _retry_wait(self, error: GatewayError, *, idempotent: bool) -> float | None:
@@ -456,59 +455,6 @@ class Gateway:
         if background_loop.is_current():
             raise RuntimeError("use 'await gateway.aclose()' inside the gateway's loop")
         run_sync(self.aclose())
-
-
-def _cause(exc: BaseException, credential: Credential) -> tuple[str, str]:
-    """The underlying failure's type name and message, redacted: kept for debugging."""
-    root: BaseException = exc
-    current: BaseException | None = exc
-    seen: set[int] = set()
-    for _ in range(12):  # the innermost cause names the real failure; chains can loop
-        if current is None or id(current) in seen:
-            break
-        seen.add(id(current))
-        group = current.exceptions if isinstance(current, BaseExceptionGroup) else ()
-        if not group:
-            root = current
-        current = group[0] if group else current.__cause__ or current.__context__
-    name = type(exc).__name__ if root is exc else f"{type(exc).__name__} <- {type(root).__name__}"
-    return name, sanitize(str(root), (credential.secret,), limit=300)
-
-
-def _detached(error: GatewayError, cause: tuple[str, str]) -> GatewayError:
-    """``error`` cut loose from the failure it was classified from.
-
-    A GatewayError raised inside the session (a consent request) carries a traceback
-    through the client's frames; it is dropped here, with its links to other
-    exceptions, so that nothing reachable from the raised error holds the headers.
-    """
-    error.__cause__ = None
-    error.__context__ = None
-    error.__suppress_context__ = True
-    error.__traceback__ = None
-    if error.cause_type is None and cause[0]:
-        error.cause_type, error.cause_message = cause
-    return error
-
-
-def _redacted_result(raw: Any, secrets: tuple[Any, ...]) -> Any:
-    """An ``isError`` result with the call's token removed from its text blocks.
-
-    A successful result is the tool's own answer and is left alone. The transport
-    already removed the token from an error result's bytes; this catches a token
-    spelled with JSON ``\\u`` escapes, which only decoding reveals.
-    """
-    if not raw.is_error:
-        return raw
-    blocks = list(raw.content)
-    changed = False
-    for index, block in enumerate(blocks):
-        if isinstance(block, mcp_types.TextContent):
-            text = redact(block.text, secrets)
-            if text != block.text:
-                blocks[index] = block.model_copy(update={"text": text})
-                changed = True
-    return raw.model_copy(update={"content": blocks}) if changed else raw
 
 
 @atexit.register
