@@ -5,27 +5,26 @@ gateway, builds a LangChain agent whose gateway tools pause the run when Alice m
 authorize Mail, "clicks" the consent link for her (the dev gateway's consent helper
 does exactly what a browser does), resumes the run, and prints her inbox.
 
-A scripted chat model stands in for a real one so the example needs no API key; with
-a real model, replace ``OfflineModel()`` by e.g. ``init_chat_model("openai:gpt-4.1")``.
+The shipped scripted chat model (``mcp_gateway_tools.langchain.testing``) stands in
+for a real one, so the example needs no API key. With a real model, replace
+``scripted_chat_model(...)`` by e.g. ``init_chat_model("openai:gpt-4.1")`` (needs
+``pip install langchain-openai`` and ``OPENAI_API_KEY``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from langchain.agents import create_agent
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayToolkit
+from mcp_gateway_tools.langchain.testing import scripted_chat_model
 
 
 @dataclass
@@ -33,30 +32,12 @@ class UserContext:
     user_token: str
 
 
-class OfflineModel(GenericFakeChatModel):
-    """Calls ``list_messages`` once, then reports what the tool said."""
-
-    messages: Any = iter(())
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> OfflineModel:
-        return self
-
-    def _generate(self, messages: Sequence[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
-        last = messages[-1]
-        if isinstance(last, ToolMessage):
-            reply = AIMessage(content=f"Here is what I found:\n{last.text}")
-        else:
-            call = {"name": "list_messages", "args": {}, "id": "call-1", "type": "tool_call"}
-            reply = AIMessage(content="", tool_calls=[call])
-        return ChatResult(generations=[ChatGeneration(message=reply)])
-
-
 async def main() -> str:
     async with DevGateway() as dev, Gateway(dev.base_url) as gateway:
         alice = dev.tokens.user("alice")
         toolkit = GatewayToolkit(gateway, ["workspace"], on_authorization_required="interrupt")
         agent = create_agent(
-            OfflineModel(),
+            scripted_chat_model(("list_messages", {})),  # calls the tool, then answers
             await toolkit.aget_tools(token=alice),
             context_schema=UserContext,
             checkpointer=InMemorySaver(),

@@ -7,18 +7,17 @@ an ``AuthorizationRequiredEvent`` and waits; this script plays the user (it comp
 the consent page over HTTP, as a browser would) and sends the
 ``AuthorizationCompletedEvent``; the tool retries and the agent answers.
 
-A scripted model stands in for a real one; swap in any function-calling LLM.
+The shipped scripted LLM (``scripted_llm`` from ``mcp_gateway_tools.llamaindex.testing``)
+stands in for a real one; swap in any function-calling LLM, e.g. LlamaIndex
+``OpenAI(model="gpt-4.1")`` (needs ``pip install llama-index-llms-openai``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from llama_index.core.agent.workflow import FunctionAgent
-from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallBlock
-from llama_index.core.llms import LLM, MockFunctionCallingLLM
 from llama_index.core.workflow import Context
 
 from mcp_gateway_tools import Gateway
@@ -28,6 +27,7 @@ from mcp_gateway_tools.llamaindex import (
     AuthorizationRequiredEvent,
     GatewayToolSpec,
 )
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 
 
 # Run one request as the user of ``token``; let the user authorize when asked.
@@ -50,19 +50,6 @@ async def handle_and_wait(
     return str(await handler)
 
 
-def scripted_llm(tool: str, arguments: dict[str, Any]) -> LLM:
-    """A stand-in model: calls ``tool`` once, then answers with what the tool returned."""
-
-    def respond(messages: Sequence[ChatMessage], **kwargs: Any) -> ChatMessage:
-        results = [str(m.content) for m in messages if m.role == MessageRole.TOOL]
-        if results:
-            return ChatMessage(role=MessageRole.ASSISTANT, content=f"Here you are: {results[-1]}")
-        call = ToolCallBlock(tool_call_id="call-1", tool_name=tool, tool_kwargs=arguments)
-        return ChatMessage(role=MessageRole.ASSISTANT, blocks=[call])
-
-    return MockFunctionCallingLLM(response_generator=respond)
-
-
 async def run(dev: DevGateway) -> tuple[str, list[str]]:
     """The demo against a running dev gateway; returns the answer and what was shown."""
     shown: list[str] = []
@@ -77,7 +64,7 @@ async def run(dev: DevGateway) -> tuple[str, list[str]]:
     async with Gateway(dev.base_url) as gateway:
         spec = GatewayToolSpec(gateway, servers=["workspace"], on_authorization_required="wait")
         tools = await spec.to_tool_list_async(token=alice)
-        agent = FunctionAgent(tools=tools, llm=scripted_llm("list_messages", {"limit": 2}))
+        agent = FunctionAgent(tools=tools, llm=scripted_llm([("list_messages", {"limit": 2})]))
         answer = await handle_and_wait(agent, "What is in my inbox?", alice, ask_user)
     return answer, shown
 

@@ -8,6 +8,7 @@ Adapters live in ``mcp_gateway_tools.langchain`` and ``mcp_gateway_tools.llamain
 
 from ._content import (
     AudioBlock,
+    ContentAnnotations,
     ContentBlock,
     ImageBlock,
     ResourceBlock,
@@ -16,14 +17,17 @@ from ._content import (
     ToolInfo,
     ToolResult,
 )
+from ._elicitation import Progress, ServerLog
 from ._errors import (
     AccessDenied,
+    ApprovalRequired,
     AuthorizationRequired,
     CallOutcomeUnknown,
     ConfigurationError,
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
+    InputRequired,
     InvalidArguments,
     InvalidAuthorizationUrl,
     InvalidToken,
@@ -35,6 +39,14 @@ from ._errors import (
     UnknownServer,
 )
 from ._gateway import Gateway
+from ._interactions import (
+    Answer,
+    ApprovalRequest,
+    AuthorizationRequest,
+    InputRequest,
+    InteractionHandler,
+    UserActionRequest,
+)
 from ._sync import run_sync
 from ._tokens import Credential, bound_user_token, user_token
 from ._toolset import ToolFilter, ToolSpec
@@ -43,10 +55,15 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AccessDenied",
+    "Answer",
+    "ApprovalRequest",
+    "ApprovalRequired",
     "AudioBlock",
+    "AuthorizationRequest",
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
+    "ContentAnnotations",
     "ContentBlock",
     "Credential",
     "Gateway",
@@ -54,15 +71,20 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "ImageBlock",
+    "InputRequest",
+    "InputRequired",
+    "InteractionHandler",
     "InvalidArguments",
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "MissingUserToken",
     "OAuthRequired",
+    "Progress",
     "ProtocolError",
     "RateLimited",
     "ResourceBlock",
     "ResourceLinkBlock",
+    "ServerLog",
     "TextBlock",
     "ToolCallError",
     "ToolFilter",
@@ -70,6 +92,7 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "UnknownServer",
+    "UserActionRequest",
     "__version__",
     "bound_user_token",
     "run_sync",

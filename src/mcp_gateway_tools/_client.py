@@ -1,14 +1,16 @@
 """How one identity's fastmcp ``Client`` is built, and how a call on it is made.
 
-Each pooled session is a stock fastmcp ``Client`` with three things of ours: the
+Each pooled session is a stock fastmcp ``Client`` with things of ours: the
 error-preserving transport over the loop's shared connection pool, a fixed
-``Authorization`` header (one open client is one identity), and an elicitation handler
-that records URL requests (consent links) instead of trying to answer them.
+``Authorization`` header (one open client is one identity), an elicitation handler
+that hands every request to the running call's :class:`~._elicitation.CallState`
+(never answering a form for the user), a log handler writing server log lines to the
+``mcp_gateway_tools.server`` logger (fastmcp's default would print them), and a
+message handler that notes completed URL elicitations.
 """
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -20,26 +22,15 @@ from fastmcp.client.elicitation import ElicitResult
 from fastmcp.client.transports import StreamableHttpTransport
 
 from ._content import ToolInfo
+from ._elicitation import CallState, Completed, StopCall, current_call, enter_call, leave_call
+from ._elicitation import log_server_message as _log
 from ._tokens import Credential
 from ._transport import ErrorPreservingTransport
 
 if TYPE_CHECKING:
     from mcp.shared._httpx_utils import McpHttpClientFactory
 
-__all__ = ["ClientSettings", "build_client", "call_capturing_urls", "seed_output_schemas"]
-
-# Where the URL requests met during one call are collected: set by the caller's task,
-# seen by the handler, which the input-required driver runs in that task's context.
-_url_sink: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
-    "mcp_gateway_tools_url_sink", default=None
-)
-
-
-class _UrlCaptured(Exception):
-    """Raised by the elicitation handler once a URL request has been recorded."""
-
-    def __init__(self) -> None:
-        super().__init__("authorization link recorded for the caller")
+__all__ = ["ClientSettings", "build_client", "call_with_state", "seed_output_schemas"]
 
 
 @dataclass(frozen=True)
@@ -51,16 +42,17 @@ class ClientSettings:
 
 def build_client(
     endpoint: str,
+    server: str,
     credential: Credential,
     *,
     shared_http: httpx2.AsyncBaseTransport,
     settings: ClientSettings,
-    pending_urls: list[Any],
+    stray_urls: list[Any],
     on_tools_changed: Callable[[], None],
 ) -> Client[Any]:
     """A fastmcp Client for ``credential`` at ``endpoint``.
 
-    ``pending_urls`` receives URL requests a server sends outside any call's context
+    ``stray_urls`` receives URL requests a server sends outside any call's context
     (server-initiated elicitation on a legacy session); the next call reports them.
     """
     timeout = httpx2.Timeout(settings.connect_timeout, read=max(300.0, settings.call_timeout + 5))
@@ -72,18 +64,34 @@ def build_client(
             **kwargs, timeout=timeout, transport=ErrorPreservingTransport(shared_http)
         )
 
+    completed = Completed()
+    active: list[CallState] = []  # calls in flight on this session (see _owner)
+
+    def _owner() -> CallState | None:
+        # The input-required driver runs the handler in the calling task's context; a
+        # legacy server's mid-call request arrives on the session's own task instead,
+        # where the only call in flight is the one it belongs to.
+        return current_call() or (active[0] if len(active) == 1 else None)
+
     async def on_elicitation(message: str, response_type: Any, params: Any, context: Any) -> Any:
+        call = _owner()
+        if call is not None:
+            # Raising (StopCall) answers the server with an error, which ends a
+            # 2026-07-28 input loop at once instead of retrying it to its round limit.
+            return await call.answer(params, completed.ids)
         if getattr(params, "mode", None) == "url":
-            sink = _url_sink.get()
-            (sink if sink is not None else pending_urls).append(params)
-            # Raising answers the server with an error, which ends a 2026-07-28 input
-            # loop at once instead of retrying it until its round limit.
-            raise _UrlCaptured()
-        return ElicitResult(action="decline")  # form input has no one to answer it here
+            stray_urls.append(params)  # outside any call: the next call reports it
+            raise StopCall()
+        return ElicitResult(action="decline")  # a form outside any call: no one to ask
 
     async def on_message(message: Any) -> None:
         if isinstance(message, mcp_types.ToolListChangedNotification):
             on_tools_changed()
+        elif isinstance(message, mcp_types.ElicitCompleteNotification):
+            completed.add(message.params.elicitation_id)
+
+    async def on_log(params: Any) -> None:
+        await _log(server, params, _owner())
 
     from . import __version__  # at call time: the package is fully imported by then
 
@@ -92,43 +100,55 @@ def build_client(
         headers={"Authorization": credential.authorization()},
         httpx_client_factory=cast("McpHttpClientFactory", http_client),
     )
-    return Client(
+    client: Client[Any] = Client(
         transport,
         timeout=settings.call_timeout,
         init_timeout=settings.connect_timeout,
         mode=settings.protocol_mode,
         elicitation_handler=on_elicitation,
         message_handler=on_message,
+        log_handler=on_log,
         client_info=mcp_types.Implementation(name="mcp-gateway-tools", version=__version__),
     )
+    client._mcp_gateway_tools_active = active  # type: ignore[attr-defined]
+    return client
 
 
-async def call_capturing_urls(
+async def call_with_state(
     client: Client[Any],
     tool: str,
     arguments: dict[str, Any],
     timeout: float,
-    pending_urls: list[Any],
-) -> tuple[mcp_types.CallToolResult | None, list[dict[str, Any]]]:
-    """Call ``tool``; return its result and any URL requests (consent links) met.
+    stray_urls: list[Any],
+    state: CallState,
+) -> mcp_types.CallToolResult:
+    """Call ``tool`` with ``state`` answering what the server asks on the way.
 
-    A result of None means the server asked only for the user to open a link.
+    Raises AuthorizationRequired (links to open) or InputRequired (a form) when the
+    call was stopped for the user to act; otherwise returns the server's result.
     """
-    sink: list[Any] = []
-    reset = _url_sink.set(sink)
+    active: list[CallState] = getattr(client, "_mcp_gateway_tools_active", [])
+    reset = enter_call(state)
+    active.append(state)
+    result: mcp_types.CallToolResult | None
     try:
-        result: mcp_types.CallToolResult | None = await client.call_tool_mcp(
-            tool, arguments, timeout=timeout
+        result = await client.call_tool_mcp(
+            tool, arguments, timeout=timeout, progress_handler=state.progress
         )
     except Exception:
-        if not sink:
+        if not state.stopped:
             raise
-        result = None  # the handler stopped the input loop: the links are the answer
+        result = None  # the handler stopped the input loop: the request is the answer
     finally:
-        _url_sink.reset(reset)
-    sink.extend(pending_urls)
-    pending_urls.clear()
-    return result, [e.model_dump(by_alias=True) for e in sink]
+        active.remove(state)
+        leave_call(reset)
+    state.stopped_urls.extend(stray_urls)
+    stray_urls.clear()
+    error = state.stop_error()
+    if error is not None:
+        raise error
+    assert result is not None
+    return result
 
 
 def seed_output_schemas(client: Client[Any], tools: tuple[ToolInfo, ...]) -> bool:

@@ -7,6 +7,8 @@ error observations, and :class:`AuthorizationRequired` as the consent observatio
     ├── ConfigurationError          bad Gateway arguments, unknown server name form
     ├── MissingUserToken            per-user mode and no token bound anywhere
     ├── AuthorizationRequired       the user must consent to a downstream service
+    ├── InputRequired               the server asked the user to fill a form (MCP elicitation)
+    ├── ApprovalRequired            a call needs a person's approval first (nothing was sent)
     ├── OAuthRequired               401 OAuth challenge: the server needs an OAuth grant the
     │                               gateway does not hold for the caller (not a bad token)
     ├── AccessDenied                403, or a service token on a per-user OAuth server
@@ -39,12 +41,14 @@ from ._untrusted import clean
 
 __all__ = [
     "AccessDenied",
+    "ApprovalRequired",
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
     "GatewayError",
     "GatewayTimeout",
     "GatewayUnavailable",
+    "InputRequired",
     "InvalidArguments",
     "InvalidAuthorizationUrl",
     "InvalidToken",
@@ -230,6 +234,41 @@ class AuthorizationRequired(GatewayError):
         lines.append("")
         lines.append("After the user has authorized, call the tool again.")
         return "\n".join(lines)
+
+
+class InputRequired(GatewayError):
+    """The server asked the user for input (an MCP form elicitation) and no one answered.
+
+    ``request`` is the :class:`~mcp_gateway_tools.InputRequest`: the server's message,
+    its requested schema and the schema's defaults. Answer it with
+    ``call_tool(..., on_interaction=...)`` or ``answers={request.request_id: Answer}``.
+    """
+
+    def __init__(self, request: Any):
+        super().__init__(
+            f"{request.server} asks the user for input: {request.message}", server=request.server
+        )
+        self.request = request
+
+    def to_observation(self) -> dict[str, Any]:
+        return dict(self.request.to_dict())
+
+
+class ApprovalRequired(GatewayError):
+    """A call needs a person's approval and the policy says raise; nothing was sent.
+
+    ``request`` is the :class:`~mcp_gateway_tools.ApprovalRequest` (tool, arguments,
+    annotations).
+    """
+
+    def __init__(self, request: Any):
+        super().__init__(
+            f"Calling {request.tool} needs the user's approval.", server=request.server
+        )
+        self.request = request
+
+    def to_observation(self) -> dict[str, Any]:
+        return dict(self.request.to_dict())
 
 
 class OAuthRequired(GatewayError):

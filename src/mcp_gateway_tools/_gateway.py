@@ -13,7 +13,7 @@ import atexit
 import logging
 import ssl
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -25,9 +25,10 @@ from pydantic import SecretStr
 from . import _auth
 from ._addressing import parse_gateway_url, server_name
 from ._classify import Failure, classify
-from ._client import ClientSettings, build_client, call_capturing_urls, seed_output_schemas
+from ._client import ClientSettings, build_client, call_with_state, seed_output_schemas
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._discovery import ToolCache
+from ._elicitation import CallState, LogHandler, ProgressHandler, UnansweredInput
 from ._errors import (
     AuthorizationRequired,
     ConfigurationError,
@@ -36,6 +37,7 @@ from ._errors import (
     RateLimited,
 )
 from ._failures import addressed_by_path, cause_of, detached, redacted_result
+from ._interactions import Answer, InteractionHandler
 from ._sessions import PooledSession, SessionPool
 from ._sync import background_loop, run_sync
 from ._tokens import Credential, resolve_credential
@@ -81,6 +83,13 @@ class Gateway:
         protocol_mode: ``"auto"`` (probe the modern protocol, fall back) or
             ``"legacy"`` (initialize handshake only: one round trip less per connect).
         verify: TLS verification (True, False, a CA bundle path or an SSLContext).
+        on_interaction: answers what a server asks the user mid-call (a form, a link
+            to open): called with an :class:`~mcp_gateway_tools.InputRequest` or
+            :class:`~mcp_gateway_tools.AuthorizationRequest`, sync or async, it
+            returns an :class:`~mcp_gateway_tools.Answer` (or None: not answered
+            here). Unanswered, a form raises :class:`InputRequired` and a link
+            :class:`AuthorizationRequired`; a form is never answered for the user.
+            Per call, ``call_tool(on_interaction=...)`` takes precedence.
         retry_rate_limited: opt-in, off by default: the longest ``Retry-After`` (seconds)
             the Gateway waits out itself, once, when the gateway answers 429, or 503
             with ``Retry-After`` to a request that is idempotent (a listing) or did not
@@ -103,6 +112,7 @@ class Gateway:
         tools_cache_ttl: float = 300.0,
         protocol_mode: ProtocolMode = "auto",
         verify: ssl.SSLContext | bool | str = True,
+        on_interaction: InteractionHandler | None = None,
         retry_rate_limited: float = 0.0,
     ) -> None:
         self.base_url, self.default_server = parse_gateway_url(url)
@@ -126,6 +136,7 @@ class Gateway:
         self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
         self._awaiting_consent: set[tuple[str, str]] = set()
         self._closed = False
+        self.on_interaction = on_interaction
         self.retry_rate_limited = max(0.0, float(retry_rate_limited))
         _live.add(self)
 
@@ -188,21 +199,34 @@ class Gateway:
         token: str | SecretStr | None = None,
         timeout: float | None = None,
         known_tool: ToolInfo | None = None,
+        on_interaction: InteractionHandler | None = None,
+        answers: Mapping[str, Answer] | None = None,
+        unanswered_input: UnansweredInput = "raise",
+        on_progress: ProgressHandler | None = None,
+        on_log: LogHandler | None = None,
     ) -> ToolResult:
         """Call ``tool`` on ``server`` with the resolved token.
 
         Returns the tool's result (``is_error`` set when the tool reported failure);
-        raises :class:`AuthorizationRequired` when the user must consent first, and
-        another :class:`GatewayError` for every other failure.
+        raises :class:`AuthorizationRequired` when the user must consent (or open a
+        link a server asked for), :class:`InputRequired` when the server asked for a
+        form no one answered, and another :class:`GatewayError` for every other failure.
 
         ``known_tool`` is the tool's description as the caller already holds it (an
         adapter's shared tool list): its output schema lets a new session validate the
         result without first listing the server's tools again.
+
+        What the server asks mid-call is answered by ``answers`` (by ``request_id``,
+        when re-running a call the user answered), else ``on_interaction`` (else the
+        Gateway's); ``unanswered_input="decline"`` declines unanswered forms instead of
+        raising. ``on_progress`` gets each :class:`Progress` of this call, ``on_log``
+        each server log line (which also goes to the ``mcp_gateway_tools.server`` logger).
         """
         name = self.server_name(server)
         credential = self.credential(token)
         del token  # an error's traceback passes this frame: keep no plain token in it
         args = dict(arguments or {})
+        handler = on_interaction if on_interaction is not None else self.on_interaction
 
         key = (self.endpoint(name), credential.fingerprint)
 
@@ -213,19 +237,28 @@ class Gateway:
                     entry.tools_listed = seed_output_schemas(entry.client, cached)
                 elif known_tool is not None and known_tool.name == tool:
                     seed_output_schemas(entry.client, (known_tool,))
-            raw, urls = await call_capturing_urls(
-                entry.client, tool, args, timeout or self.call_timeout, entry.pending_urls
-            )
             secrets = (credential.secret,)
             endpoint = self.endpoint(name)
-            if raw is None or urls:
-                raise _auth.from_elicitations(
-                    urls,
-                    server=name,
-                    service_token=credential.is_service,
-                    secrets=secrets,
-                    origin=endpoint,
-                )
+            state = CallState(
+                name,
+                tool,
+                args,
+                handler=handler,
+                answers=dict(answers or {}),
+                unanswered_input=unanswered_input,
+                on_progress=on_progress,
+                on_log=on_log,
+                secrets=secrets,
+                origin=endpoint,
+            )
+            raw = await call_with_state(
+                entry.client,
+                tool,
+                args,
+                timeout or self.call_timeout,
+                entry.pending_urls,
+                state,
+            )
             consent = _auth.from_tool_result(
                 raw,
                 server=name,
@@ -255,9 +288,30 @@ class Gateway:
         *,
         token: str | SecretStr | None = None,
         timeout: float | None = None,
+        known_tool: ToolInfo | None = None,
+        on_interaction: InteractionHandler | None = None,
+        answers: Mapping[str, Answer] | None = None,
+        unanswered_input: UnansweredInput = "raise",
+        on_progress: ProgressHandler | None = None,
+        on_log: LogHandler | None = None,
     ) -> ToolResult:
-        """:meth:`call_tool` for sync code (scripts, threads, notebook cells)."""
-        call = self.call_tool(server, tool, arguments, token=token, timeout=timeout)
+        """:meth:`call_tool` for sync code (scripts, threads, notebook cells).
+
+        Handlers run on the package's private loop thread.
+        """
+        call = self.call_tool(
+            server,
+            tool,
+            arguments,
+            token=token,
+            timeout=timeout,
+            known_tool=known_tool,
+            on_interaction=on_interaction,
+            answers=answers,
+            unanswered_input=unanswered_input,
+            on_progress=on_progress,
+            on_log=on_log,
+        )
         del token  # an error's traceback passes this frame: keep no plain token in it
         return run_sync(call)
 
@@ -392,10 +446,11 @@ class Gateway:
         key = (endpoint, credential.fingerprint)
         return build_client(
             endpoint,
+            entry.server,
             credential,
             shared_http=self._state().http,
             settings=self._client_settings,
-            pending_urls=entry.pending_urls,
+            stray_urls=entry.pending_urls,
             on_tools_changed=lambda: self._tools.invalidate(key),
         )
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import mcp_types
 
-from mcp_gateway_tools import Gateway, ImageBlock, ResourceBlock, ResourceLinkBlock, TextBlock
-from mcp_gateway_tools._content import to_content_block
+from mcp_gateway_tools import (
+    ContentAnnotations,
+    Gateway,
+    ImageBlock,
+    ResourceBlock,
+    ResourceLinkBlock,
+    TextBlock,
+)
+from mcp_gateway_tools._content import block_metadata, to_content_block
 from tests.support.faultgateway import PNG_1PX, FaultGateway
 from tests.support.serving import ThreadedServer
 
@@ -58,3 +65,61 @@ def test_every_mcp_content_kind_has_a_block() -> None:
         mcp_types.AudioContent(type="audio", data="AAA=", mime_type="audio/wav")
     )
     assert audio.kind == "audio"
+
+
+def test_annotations_and_link_details_are_kept_on_every_kind() -> None:
+    notes = mcp_types.Annotations(audience=["user"], priority=0.25, last_modified="2026-01-02")
+    link = to_content_block(
+        mcp_types.ResourceLink(
+            type="resource_link",
+            uri="demo://r/1",
+            name="r1",
+            title="Resource one",
+            description="the first",
+            mime_type="text/plain",
+            size=12,
+            annotations=notes,
+        )
+    )
+    assert link == ResourceLinkBlock(
+        "demo://r/1",
+        "r1",
+        "the first",
+        "text/plain",
+        title="Resource one",
+        size=12,
+        annotations=ContentAnnotations(("user",), 0.25, "2026-01-02"),
+    )
+    assert block_metadata(link) == {
+        "type": "resource_link",
+        "uri": "demo://r/1",
+        "name": "r1",
+        "title": "Resource one",
+        "description": "the first",
+        "mime_type": "text/plain",
+        "size": 12,
+        "annotations": {"audience": ["user"], "priority": 0.25, "last_modified": "2026-01-02"},
+    }
+    for mcp_block in (
+        mcp_types.TextContent(type="text", text="t", annotations=notes),
+        mcp_types.ImageContent(type="image", data="AA==", mime_type="image/png", annotations=notes),
+        mcp_types.AudioContent(type="audio", data="AA==", mime_type="audio/wav", annotations=notes),
+        mcp_types.EmbeddedResource(
+            type="resource",
+            resource=mcp_types.BlobResourceContents(uri="demo://b", blob="AA=="),
+            annotations=notes,
+        ),
+    ):
+        block = to_content_block(mcp_block)
+        assert block.annotations == ContentAnnotations(("user",), 0.25, "2026-01-02"), block
+
+
+def test_block_metadata_leaves_the_payload_to_the_frameworks_block() -> None:
+    blob = ResourceBlock("demo://b", "application/gzip", blob="H4sI")
+    assert block_metadata(blob) == {
+        "type": "resource",
+        "uri": "demo://b",
+        "mime_type": "application/gzip",
+        "resource": "blob",
+    }
+    assert block_metadata(TextBlock("long text")) == {"type": "text"}

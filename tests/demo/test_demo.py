@@ -15,6 +15,7 @@ import pytest
 from mcp_gateway_tools.demo import _consent, run_demo
 from mcp_gateway_tools.demo._report import Report
 from mcp_gateway_tools.devgateway._consent_helper import run_consent
+from tests.support.timing import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,7 @@ def test_demo_runs_offline_and_every_check_passes() -> None:
         [sys.executable, "-m", "mcp_gateway_tools.cli", "demo"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(300),  # the whole demo; minutes on a busy 2-core machine
         env=_offline_env(),
         cwd=ROOT,
         check=False,

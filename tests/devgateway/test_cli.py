@@ -54,6 +54,7 @@ def test_python_dash_m_serves_and_prints_tokens(tmp_path: Path) -> None:
         assert "MCP dev gateway running at http://127.0.0.1:" in banner, banner
         assert "dev-pat-alice" in banner
         assert "dev-va-ci-bot" in banner
+        assert f"Grants: {tmp_path / 'g.db'} (shared file, kept)" in banner
         base = banner.split("running at ")[1].split()[0]
         resp = httpx2.get(f"{base}/healthz", timeout=10)
         assert resp.json()["status"] == "ok"

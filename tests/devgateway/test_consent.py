@@ -171,3 +171,32 @@ def test_unreachable_provider_on_refresh_is_502_and_keeps_grant(http: Any) -> No
         assert resp.json()["error"]["type"] == "BadGatewayError"
         assert "old-" not in resp.text
         assert gw.grants() == [("alice@example.com", "mail")]
+
+
+def test_a_login_as_another_user_is_refused_at_the_callback(
+    devgateway: DevGateway, http: Any
+) -> None:
+    """Bob edits the provider redirect's login_hint to Alice's address: the provider
+    issues Alice's token, and the gateway's callback refuses to store it for Bob."""
+    link = _link(devgateway, http, "bob", "mail")
+    redirect = http.get(link)
+    assert redirect.status_code == 302
+    forged = redirect.headers["location"].replace("bob%40example.com", "alice%40example.com")
+    assert forged != redirect.headers["location"]
+    page = http.get(forged)
+    assert "alice@example.com" in page.text  # the mock provider believes the hint
+    request_id = page.text.split("name='request_id' value='")[1].split("'")[0]
+    back = http.post(
+        f"{devgateway.upstream_url}/oauth/authorize",
+        data={"request_id": request_id, "decision": "approve"},
+    )
+    assert back.status_code == 303
+    callback = http.get(back.headers["location"])
+    assert callback.status_code == 403
+    assert "data-outcome='wrong-account'" in callback.text
+    assert devgateway.grants() == []  # neither Bob nor Alice holds a grant
+
+
+def test_the_honest_login_still_connects(devgateway: DevGateway) -> None:
+    assert devgateway.consent("bob", "mail").granted
+    assert devgateway.grants() == [("bob@example.com", "mail")]

@@ -1,4 +1,5 @@
-"""IdP JWTs: verified against the JWKS (issuer, audience, expiry); email is the identity."""
+"""IdP JWTs: verified against the JWKS (issuer, audience, expiry); the identity is the
+email when ``email_verified`` is true, else the IdP's ``(iss, sub)``."""
 
 from __future__ import annotations
 
@@ -70,8 +71,37 @@ def test_tampered_jwt_is_401(devgateway: DevGateway, http: Any) -> None:
     _expect_401(devgateway, http, forged)
 
 
-def test_jwt_without_email_is_401(devgateway: DevGateway, http: Any) -> None:
-    _expect_401(devgateway, http, devgateway.issue_jwt("alice", extra_claims={"email": None}))
+def test_jwt_without_sub_is_401(devgateway: DevGateway, http: Any) -> None:
+    _expect_401(devgateway, http, devgateway.issue_jwt("alice", extra_claims={"sub": None}))
+
+
+def _whoami_on_mail(devgateway: DevGateway, http: Any, jwt: str) -> Any:
+    return http.post(devgateway.url("mail"), json=call("mail_whoami"), headers=headers(jwt))
+
+
+def test_an_unverified_email_claim_is_not_the_identity(devgateway: DevGateway, http: Any) -> None:
+    """An IdP account that merely *claims* Alice's address is not Alice: its identity
+    is (iss, sub), so it gets its own consent link instead of Alice's mailbox."""
+    devgateway.consent("alice", "mail")
+    for claims in (
+        {"sub": "mallory-7", "email": "alice@example.com", "email_verified": False},
+        {"sub": "mallory-7", "email": "alice@example.com", "email_verified": "true"},
+        {"sub": "mallory-7", "email": "alice@example.com", "email_verified": None},
+    ):
+        jwt = devgateway.issue_jwt("alice", extra_claims=claims)
+        resp = _whoami_on_mail(devgateway, http, jwt)
+        assert resp.status_code == 401, claims  # no grant for this (iss, sub)
+        assert "authorization_urls" in resp.json()
+    verified = devgateway.issue_jwt("alice", extra_claims={"sub": "alice-sub-1"})
+    assert _whoami_on_mail(devgateway, http, verified).status_code == 200
+
+
+def test_a_jwt_without_email_is_the_user_iss_sub(devgateway: DevGateway, http: Any) -> None:
+    jwt = devgateway.issue_jwt("alice", extra_claims={"email": None, "sub": "alice@example.com"})
+    resp = http.post(devgateway.url("knowledge"), json=INITIALIZE, headers=headers(jwt))
+    assert resp.status_code == 200  # a user...
+    devgateway.consent("alice", "mail")
+    assert _whoami_on_mail(devgateway, http, jwt).status_code == 401  # ...but not Alice
 
 
 def test_remote_jwks_url_is_fetched_and_used(http: Any) -> None:

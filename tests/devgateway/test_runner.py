@@ -10,6 +10,7 @@ import pytest
 from fastmcp import Client
 
 from mcp_gateway_tools.devgateway import DevGateway, Tokens
+from tests.support.timing import scaled
 
 from .helpers import INITIALIZE, call, headers
 
@@ -100,7 +101,7 @@ def test_start_stop_for_notebooks() -> None:
         gw.stop()
     gw.stop()
     with pytest.raises(httpx2.ConnectError):
-        httpx2.get(f"{gw.base_url}/healthz", timeout=2)
+        httpx2.get(f"{gw.base_url}/healthz", timeout=scaled(2))
 
 
 def test_port_in_use_is_a_clean_error() -> None:

@@ -83,12 +83,36 @@ def base(dev: DevGateway, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> dict
     return dict(extra)
 
 
-def test_set_up_commands_come_first_and_the_bench_block_is_there() -> None:
+def test_the_readme_reads_top_down_for_a_user_from_a_package_index() -> None:
+    """What it is, install, use it with your gateway, scenarios, then a checkout."""
     text = README.read_text(encoding="utf-8")
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    order = ["## Install", "## Use it with your gateway", "## Scenarios", "## From a checkout"]
+    assert [h for h in headings if h in order] == order
     first_block = text.split("```bash\n", 1)[1].split("```", 1)[0]
-    assert first_block.startswith("make demo")
-    assert "\nmake test" in first_block
-    assert text.index("make demo") < text.index("## The problem")
+    assert first_block.startswith('pip install "mcp-gateway-tools[langchain]"')
+    checkout = text.split("## From a checkout", 1)[1]
+    commands = checkout.split("```bash\n", 1)[1].split("```", 1)[0]
+    assert commands.startswith("make demo")
+    assert "\nmake test" in commands
+    assert "MCP_GATEWAY_URL" in text.split("## Scenarios", 1)[0]
+    assert "mcp-gateway-tools tools knowledge" in text.split("## Scenarios", 1)[0]
+
+
+def test_every_model_placeholder_names_the_package_it_needs() -> None:
+    text = README.read_text(encoding="utf-8")
+    for placeholder, package in (
+        ('init_chat_model("openai:', "langchain-openai"),
+        ('OpenAI(model="', "llama-index-llms-openai"),
+    ):
+        at = text.index(placeholder)
+        assert package in text[at : at + 200], placeholder
+    assert "scripted_llm" in text
+    assert "scripted_chat_model" in text
+
+
+def test_the_bench_block_is_there_once() -> None:
+    text = README.read_text(encoding="utf-8")
     assert text.count("<!-- bench:start -->") == 1
     assert text.index("<!-- bench:start -->") < text.index("<!-- bench:end -->")
 
@@ -97,6 +121,15 @@ def test_every_marked_snippet_has_a_test() -> None:
     tested = {n.removeprefix("test_").replace("_", "-") for n in globals() if n.startswith("test_")}
     assert set(snippets()) <= tested, set(snippets()) - tested
     assert len(snippets()) >= 6
+
+
+async def test_first_call(
+    dev: DevGateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ns = await run_snippet("first-call", base(dev, monkeypatch))
+    out = capsys.readouterr().out
+    assert "search_docs - " in out
+    assert "kb-3" in ns["result"].text
 
 
 async def test_langchain_a(

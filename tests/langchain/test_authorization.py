@@ -179,7 +179,7 @@ async def test_interrupt_declined(gateway: Gateway, alice: str) -> None:
     [message] = tool_messages(done)
     assert message.status == "success"
     assert "chose not to authorize Mail" in message.text
-    assert message.artifact["type"] == "authorization_required"
+    assert message.artifact["type"] == "authorization_declined"  # as in LlamaIndex
 
 
 async def test_interrupt_outside_a_graph_is_a_configuration_error(

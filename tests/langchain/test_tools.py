@@ -118,7 +118,31 @@ async def test_result_shapes_match_langchain_mcp(rich_gateway: Gateway) -> None:
     ]
     assert media.content[1]["base64"] == PNG  # type: ignore[index]
     assert media.content[5]["url"] == "https://example.com/a.png"  # type: ignore[index]
-    assert media.artifact is None  # no structured content, as in langchain.mcp
+    # The link's name and the embedded resource's URI have no place in a LangChain
+    # block: the artifact keeps them, one entry per content block, in order.
+    assert media.artifact is not None
+    assert media.artifact["structured_content"] is None
+    metadata = media.artifact["content_metadata"]
+    assert [m["type"] for m in metadata] == [
+        "text",
+        "image",
+        "audio",
+        "resource",
+        "resource",
+        "resource_link",
+    ]
+    assert metadata[4] == {
+        "type": "resource",
+        "uri": "file:///doc.pdf",
+        "mime_type": "application/pdf",
+        "resource": "blob",
+    }
+    assert metadata[5] == {
+        "type": "resource_link",
+        "uri": "https://example.com/a.png",
+        "name": "a",
+        "mime_type": "image/png",
+    }
 
 
 async def test_is_error_result_is_an_error_tool_message(rich_gateway: Gateway) -> None:

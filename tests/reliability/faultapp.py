@@ -18,6 +18,7 @@ from typing import Any
 from tests.support.asgi import Message, Receive, Scope, Send, read_body, replay, send_json
 from tests.support.asgi import send_raw as raw
 from tests.support.faultgateway import echo_server
+from tests.support.timing import scaled
 
 MIB = 1024 * 1024
 OK_URL = "https://consent.example.com/authorize?state=abc"
@@ -57,6 +58,17 @@ Handler = Callable[[Send, Any], Awaitable[None]]
 def _json(status: int, payload: Any, headers: list[tuple[bytes, bytes]] | None = None) -> Handler:
     async def handler(send: Send, rid: Any) -> None:
         await send_json(send, status, payload, headers)
+
+    return handler
+
+
+def _retry_after_a_date(seconds: float) -> Handler:
+    """429 whose Retry-After is an HTTP date ``seconds`` from *this request* (a date
+    fixed when the app was built would shrink as a slow suite goes on)."""
+
+    async def handler(send: Send, rid: Any) -> None:
+        when = email.utils.formatdate(time.time() + seconds, usegmt=True).encode()
+        await send_json(send, 429, {"message": "slow down"}, [(b"retry-after", when)])
 
     return handler
 
@@ -106,13 +118,12 @@ def _drip(seconds: float) -> Handler:
 
 
 async def _hang(send: Send, rid: Any) -> None:
-    await asyncio.sleep(20)
+    await asyncio.sleep(scaled(30))  # longer than any scaled timeout of the tests
     await raw(send, 504, b"late", b"text/plain")
 
 
 def faults() -> dict[str, Handler]:
     huge_json = json.dumps(consent(message="x" * (MIB + MIB // 2))).encode()
-    retry_date = email.utils.formatdate(time.time() + 30, usegmt=True).encode()
     return {
         "html401": _raw(401, b"<html><body><h1>401 Unauthorized</h1></body></html>", b"text/html"),
         "text401": _raw(401, b"Unauthorized"),
@@ -146,7 +157,7 @@ def faults() -> dict[str, Handler]:
         "403": _json(403, {"error": {"type": "Forbidden", "message": "not for you"}}),
         "404": _json(404, {"error": {"type": "NotFound", "message": "no such server"}}),
         "429": _json(429, {"message": "slow down"}, [(b"retry-after", b"7")]),
-        "429date": _json(429, {"message": "slow down"}, [(b"retry-after", retry_date)]),
+        "429date": _retry_after_a_date(30),
         "429junk": _json(429, {"message": "slow down"}, [(b"retry-after", b"soon")]),
         "500": _json(500, {"message": "internal"}),
         "502": _raw(502, b"<html>Bad Gateway</html>", b"text/html"),
@@ -157,7 +168,7 @@ def faults() -> dict[str, Handler]:
         "garbage200": _json(200, {"jsonrpc": "2.0", "id": "nope", "surprise": True}),
         "reset": _reset,
         "hang": _hang,
-        "drip": _drip(6.0),
+        "drip": _drip(scaled(12.0)),  # well past the scaled call timeout
         "dripok": _drip(0.4),
         "elicit0": _rpc(lambda rid: elicitation_error(rid, [])),
         "elicit3": _rpc(

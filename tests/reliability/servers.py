@@ -22,6 +22,7 @@ from fastmcp import FastMCP
 from fastmcp.server.dependencies import get_http_headers
 
 from tests.support.asgi import Receive, Scope, Send, read_body, replay, send_json, send_raw
+from tests.support.timing import scaled
 
 SERVERS = ("echo", "private")
 """``echo`` is open to every valid token; ``private`` needs the user's consent first."""
@@ -145,7 +146,7 @@ class IdentityGateway:
             await send({"type": "http.response.body", "body": b'{"jsonrpc"', "more_body": True})
             raise ConnectionResetError("reset mid-response (deliberate)")
         else:  # slower than the client's call timeout in the soak
-            await asyncio.sleep(3)
+            await asyncio.sleep(scaled(3))
             await send_json(send, 504, {"message": "late"})
 
     async def _control(self, action: str, receive: Receive, send: Send) -> None:

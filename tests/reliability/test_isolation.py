@@ -37,6 +37,7 @@ from tests.reliability.agents import (
 )
 from tests.reliability.child import IdentityServer, identity_process
 from tests.reliability.servers import SERVERS
+from tests.support.timing import scaled
 
 CALLS = 10_000
 USERS = 200
@@ -82,6 +83,7 @@ class Run:
     tokens: dict[str, str]
     consented_at: dict[str, float] = field(default_factory=dict)
     outcomes: list[tuple[Planned, str, Seen]] = field(default_factory=list)
+    lost: list[int] = field(default_factory=list)  # calls whose session died under them
 
 
 def plan(seed: int = 8) -> list[Planned]:
@@ -165,6 +167,24 @@ async def perform(side: Side, call: Planned, token: str, *, dev: bool = False) -
     return from_payload(output.raw_output)
 
 
+def session_lost(seen: Seen) -> bool:
+    """The call's session died under it (``CallOutcomeUnknown``). That is a fact about
+    load, not identity: a busy machine can drop a session mid-call."""
+    return seen.kind == "error:CallOutcomeUnknown" or "was lost" in seen.kind
+
+
+async def perform_once_more_if_lost(
+    side: Side, call: Planned, token: str, lost: list[int], *, dev: bool = False
+) -> Seen:
+    """:func:`perform`; a call whose session was lost is counted in ``lost`` and asked
+    once more (``whoami`` reads only, so repeating it is safe)."""
+    seen = await perform(side, call, token, dev=dev)
+    if session_lost(seen):
+        lost.append(call.index)
+        seen = await perform(side, call, token, dev=dev)
+    return seen
+
+
 async def drive(run: Run, main: Side, pressure: Side, calls: list[Planned]) -> None:
     """32 workers take the calls in order; control events fire at fixed indices."""
     consent_at = {1000 + 800 * i: user for i, user in enumerate(PENDING)}
@@ -190,7 +210,8 @@ async def drive(run: Run, main: Side, pressure: Side, calls: list[Planned]) -> N
             await event(call.index)
             token = run.tokens[call.user]
             started = time.monotonic()
-            seen = await perform(pressure if call.pressure else main, call, token)
+            side = pressure if call.pressure else main
+            seen = await perform_once_more_if_lost(side, call, token, run.lost)
             seen.started = started
             run.outcomes.append((call, token, seen))
 
@@ -198,7 +219,7 @@ async def drive(run: Run, main: Side, pressure: Side, calls: list[Planned]) -> N
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(420)  # ~60 s on an idle 2-core machine
+@pytest.mark.timeout(scaled(900))  # ~60 s on an idle 2-core machine, minutes on a busy one
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # llama-index workflows' inspect
 async def test_200_users_10000_interleaved_calls_never_see_another_identity() -> None:
     with identity_process(USERS, PENDING) as server:
@@ -235,13 +256,15 @@ async def test_200_users_10000_interleaved_calls_never_see_another_identity() ->
         f"({cpu:.1f} s client CPU), "
         f"outcomes {dict(kinds)}, "
         f"paths {dict(Counter(c.path for c, _, _ in planned))}, "
-        f"sessions opened under max_sessions=8: {opened_under_pressure}"
+        f"sessions opened under max_sessions=8: {opened_under_pressure}, "
+        f"sessions lost mid-call (asked again): {len(run.lost)}"
     )
     assert len(planned) == CALLS  # every call answered, exactly once
     assert sorted(c.index for c, _, _ in planned) == list(range(CALLS))
-    assert wrong == []
+    assert wrong == []  # the point: nobody ever saw another identity
     assert bad_auth == []
     assert set(kinds) <= {"ok", "auth"}, kinds
+    assert len(run.lost) <= CALLS // 100  # load may drop a session; counted, not hidden
     assert kinds["auth"] > 0  # the mid-run consent really was exercised
     assert sorted(run.consented_at) == sorted(PENDING)
     rotated = [s for c, t, s in planned if c.user == ROTATING and t != server.users[ROTATING]]
@@ -268,7 +291,7 @@ def dev_config() -> Any:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(scaled(600))
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 async def test_dev_gateway_users_only_ever_see_their_own_mail_and_calendar() -> None:
     """The same run, smaller, through the dev gateway's real OAuth consent: the mail and
@@ -290,6 +313,7 @@ async def test_dev_gateway_users_only_ever_see_their_own_mail_and_calendar() -> 
         await dev.aconsent("dev-00", "mail")
         consented_at: dict[str, float] = {}
         outcomes: list[tuple[Planned, Seen]] = []
+        lost: list[int] = []
         async with Gateway(dev.base_url) as gateway, Gateway(dev.base_url, max_sessions=4) as small:
             servers = ("mail", "calendar")
             main = await build_side(gateway, tokens["dev-00"], servers)
@@ -316,7 +340,9 @@ async def test_dev_gateway_users_only_ever_see_their_own_mail_and_calendar() -> 
                         tokens["dev-05"] = dev.issue_jwt("dev-05")
                     started = time.monotonic()
                     side = pressure if call.pressure else main
-                    seen = await perform(side, call, tokens[call.user], dev=True)
+                    seen = await perform_once_more_if_lost(
+                        side, call, tokens[call.user], lost, dev=True
+                    )
                     seen.started = started
                     outcomes.append((call, seen))
 
@@ -324,7 +350,8 @@ async def test_dev_gateway_users_only_ever_see_their_own_mail_and_calendar() -> 
 
     kinds = Counter(s.kind for _, s in outcomes)
     print(
-        f"\ndev gateway isolation: {len(outcomes)} calls, {DEV_USERS} users, outcomes {dict(kinds)}"
+        f"\ndev gateway isolation: {len(outcomes)} calls, {DEV_USERS} users, "
+        f"outcomes {dict(kinds)}, sessions lost mid-call (asked again): {len(lost)}"
     )
     assert sorted(c.index for c, _ in outcomes) == list(range(DEV_CALLS))
     wrong = [
@@ -340,6 +367,7 @@ async def test_dev_gateway_users_only_ever_see_their_own_mail_and_calendar() -> 
     ]
     assert bad_auth == []
     assert set(kinds) <= {"ok", "auth"}, kinds
+    assert len(lost) <= DEV_CALLS // 100
     assert kinds["auth"] > 0
 
 

@@ -30,6 +30,7 @@ from mcp_gateway_tools.llamaindex import GatewayToolSpec
 from tests.reliability.agents import RunContext, langchain_agent, llamaindex_agent, request
 from tests.reliability.leaks import Haystack, forbidden_forms
 from tests.support.serving import ThreadedServer
+from tests.support.timing import scaled
 
 USER = "sk-user-" + secrets.token_hex(16)
 SERVICE = "svc-account-" + secrets.token_hex(16)
@@ -145,7 +146,7 @@ def test_forbidden_forms_catch_the_token_its_base64_and_plain_hashes() -> None:
     assert len(forbidden_forms(USER)) >= 7  # the token, 3 base64 alignments, 3 hashes
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(scaled(400))  # minutes on a busy machine: many paths, big haystack
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 async def test_no_token_anywhere_in_any_scenario_through_core_langchain_and_llamaindex(
     fault_server: ThreadedServer,
@@ -155,7 +156,9 @@ async def test_no_token_anywhere_in_any_scenario_through_core_langchain_and_llam
     caplog.set_level(logging.DEBUG)
     haystack = Haystack()
     recorder = RecordEverything()
-    async with Gateway(fault_server.url, token=SERVICE, connect_timeout=1, call_timeout=2) as gw:
+    async with Gateway(
+        fault_server.url, token=SERVICE, connect_timeout=scaled(3), call_timeout=scaled(3)
+    ) as gw:
         lc_tools = [LangChainTool.from_spec(gw, s) for s in specs()]
         li_tools = [LlamaIndexTool(gw, s) for s in specs()]
         lc_agent, li_agent = langchain_agent(lc_tools), llamaindex_agent(li_tools)
@@ -204,7 +207,7 @@ async def test_no_token_anywhere_in_any_scenario_through_core_langchain_and_llam
     assert_no_token(haystack)
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(scaled(120))
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 async def test_no_token_in_loading_placeholders_raise_policies_or_checkpoints(
     fault_server: ThreadedServer, caplog: pytest.LogCaptureFixture
@@ -218,7 +221,7 @@ async def test_no_token_in_loading_placeholders_raise_policies_or_checkpoints(
 
     caplog.set_level(logging.DEBUG)
     haystack = Haystack()
-    async with Gateway(fault_server.url, connect_timeout=1) as gw:
+    async with Gateway(fault_server.url, connect_timeout=scaled(3)) as gw:
         toolkit = GatewayToolkit(gw, ["echo", "consent", "forbidden"])
         lc = await toolkit.aget_tools(token=USER)
         spec_ = GatewayToolSpec(gw, ["echo", "consent"])
@@ -270,7 +273,7 @@ async def test_no_token_in_loading_placeholders_raise_policies_or_checkpoints(
     assert_no_token(haystack)
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(scaled(180))
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 async def test_no_token_leaks_through_the_dev_gateway_consent_flow(
     caplog: pytest.LogCaptureFixture, instrumentation: list[Any]

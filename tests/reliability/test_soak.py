@@ -26,6 +26,7 @@ import pytest
 from mcp_gateway_tools import Gateway
 from tests.reliability.child import identity_process
 from tests.reliability.test_isolation import Planned, build_side, perform
+from tests.support.timing import scaled
 
 SECONDS = float(os.environ.get("RELIABILITY_SOAK_SECONDS", "30"))
 USERS = 50
@@ -84,7 +85,9 @@ async def test_soak_with_random_faults_answers_every_call_exactly_once() -> None
         ok_latencies: list[float] = []
         rss_peak = 0
         process = psutil.Process()
-        async with Gateway(server.url, call_timeout=1.0, connect_timeout=5.0) as gateway:
+        async with Gateway(
+            server.url, call_timeout=scaled(1.0), connect_timeout=scaled(5.0)
+        ) as gateway:
             side = await build_side(gateway, users[0][1])
             server.control("faults", rate=FAULT_RATE)
             deadline = time.monotonic() + SECONDS

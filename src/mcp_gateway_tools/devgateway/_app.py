@@ -2,10 +2,12 @@
 
 Every request to ``/mcp/<server>/server`` passes these checks *before* fastmcp sees
 it, because the answers a gateway owes its clients are plain HTTP (401 with a consent
-body, 403, 404, 405, 413, 502, 504) rather than JSON-RPC results. Responses from the
-proxy are buffered (the proxy runs in JSON-response mode) so that a backend failure
-recorded during the call can still turn into a 502/504. Anything unexpected becomes
-a 500 JSON body without a stack trace.
+body, 403, 404, 405, 413, 502, 504) rather than JSON-RPC results. The app is a
+Starlette app: routing, the Host check and the body limit (``_middleware``), the
+error bodies (exception handlers) and the lifespan of the proxied apps are
+Starlette's. A check that fails raises :class:`Refusal` with its answer. Responses
+from the proxy are buffered (the proxy runs in JSON-response mode) so that a backend
+failure recorded during the call can still turn into a 502/504.
 """
 
 from __future__ import annotations
@@ -13,31 +15,35 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import secrets
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ._auth import Authenticator, AuthError, Principal
 from ._consent import ConsentManager, ProviderUnavailableError
+from ._middleware import (
+    BodyLimitMiddleware,
+    LoopbackHostMiddleware,
+    Refusal,
+    error_body,
+    exception_handlers,
+    json_error,
+)
 from ._servers import STATE_KEY, RequestState
 
 __all__ = ["GatewayApp", "Target", "error_body"]
 
 log = logging.getLogger("mcp_gateway_tools.devgateway")
-_MCP_PATH = re.compile(r"^/mcp/([^/]+)/server/?$")
-
-
-def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"type": kind, "message": message}, "message": message, **extra}
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -63,7 +69,17 @@ class Target:
         return "*" in allowed or principal.name in allowed or principal.identity in allowed
 
 
-class GatewayApp:
+class _McpEndpoint:
+    """The raw-ASGI endpoint of ``/mcp/{server}/server`` (it hands the request on)."""
+
+    def __init__(self, gateway: GatewayApp) -> None:
+        self.gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.gateway.proxy(scope["path_params"]["server"], scope, receive, send)
+
+
+class GatewayApp(Starlette):
     """ASGI app of the gateway. Static outbound headers come from ``static_headers``."""
 
     def __init__(
@@ -74,7 +90,7 @@ class GatewayApp:
         display_names: dict[str, str],
         authenticator: Authenticator,
         consent: ConsentManager,
-        extra_routes: list[Route],
+        extra_routes: list[BaseRoute],
         max_body_bytes: int,
         style: str = "http-401",
     ) -> None:
@@ -83,79 +99,45 @@ class GatewayApp:
         self.display_names = display_names
         self.auth = authenticator
         self.consent = consent
-        self.max_body = max_body_bytes
         self.style = style
         # Both in-band styles let users connect and list; only tools/call asks.
         self.elicitation = style in ("url-elicitation", "input-required")
-        routes = [*consent.routes(), *extra_routes, Route("/healthz", self._health)]
-        self.router = Starlette(
+        endpoint = _McpEndpoint(self)
+        routes: list[BaseRoute] = [
+            Route("/mcp/{server}/server", endpoint, methods=None),
+            Route("/mcp/{server}/server/", endpoint, methods=None),
+            Route("/mcp/{rest:path}", _not_mcp, methods=None),
+            *consent.routes(),
+            *extra_routes,
+            Route("/healthz", self._health),
+        ]
+        super().__init__(
             routes=routes,
-            exception_handlers={404: self._not_found, 405: self._bad_method},
+            middleware=[
+                Middleware(LoopbackHostMiddleware),
+                Middleware(BodyLimitMiddleware, max_bytes=max_body_bytes),
+            ],
+            exception_handlers=exception_handlers(),
+            lifespan=self._lifespan,
         )
-
-    # -- plumbing ----------------------------------------------------------------------
+        self.router.redirect_slashes = False
 
     @asynccontextmanager
-    async def lifespan(self) -> Any:
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             for target in self.targets.values():
                 await stack.enter_async_context(target.app.router.lifespan_context(target.app))
             yield
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            return
-        try:
-            if not _loopback_host(Headers(scope=scope).get("host", "")):
-                # DNS-rebinding guard: a loopback service must only answer loopback names.
-                msg = "Host header must name the loopback address the gateway listens on."
-                await _json(421, error_body("MisdirectedRequestError", msg))(scope, receive, send)
-                return
-            match = _MCP_PATH.match(scope["path"])
-            if match:
-                await self._mcp(match.group(1), scope, receive, send)
-            elif scope["path"].startswith("/mcp/"):
-                await _json(404, error_body("NotFoundError", "Not an MCP endpoint."))(
-                    scope, receive, send
-                )
-            else:
-                await self.router(scope, receive, send)
-        except Exception:
-            log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
-            body = error_body("InternalError", "The dev gateway failed; see its log.")
-            await _json(500, body)(scope, receive, send)
-
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        await receive()  # lifespan.startup
-        try:
-            async with self.lifespan():
-                await send({"type": "lifespan.startup.complete"})
-                await receive()  # lifespan.shutdown
-        except Exception as exc:
-            log.error("dev gateway startup/shutdown failed: %s", type(exc).__name__)
-            await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})
-            return
-        await send({"type": "lifespan.shutdown.complete"})
-
     async def _health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "servers": sorted(self.targets)})
 
-    async def _not_found(self, request: Request, exc: Exception) -> Response:
-        return _json(404, error_body("NotFoundError", "No such route."))
-
-    async def _bad_method(self, request: Request, exc: Exception) -> Response:
-        return _json(405, error_body("MethodNotAllowedError", "Method not allowed."))
-
     # -- the MCP route -----------------------------------------------------------------
 
-    async def _mcp(self, name: str, scope: Scope, receive: Receive, send: Send) -> None:
-        response, body = await self._admit(name, scope, receive)
-        if response is not None:
-            await response(scope, receive, send)
-            return
+    async def proxy(self, name: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Admit the request (or raise its :class:`Refusal`), then hand it to the
+        server's proxy app, buffering the answer so a backend failure becomes 502/504."""
+        body = await self._admit(name, scope, receive)
         state = scope[STATE_KEY]
         target = self.targets[name]
         sent: list[Message] = []
@@ -179,8 +161,7 @@ class GatewayApp:
         except TimeoutError:
             state.fail(name, "timeout")
         if state.failure is not None:
-            await self._backend_failure(state)(scope, receive, send)
-            return
+            raise Refusal(self._backend_failure(state))
         for message in sent:
             await send(message)
 
@@ -195,33 +176,39 @@ class GatewayApp:
             msg = f"Downstream MCP server {server!r} answered with {state.failure}."
         return _json(502, error_body("BadGatewayError", msg, server=server))
 
-    async def _admit(
-        self, name: str, scope: Scope, receive: Receive
-    ) -> tuple[Response | None, bytes]:
-        """All checks before proxying; returns an error response or the request body."""
+    async def _admit(self, name: str, scope: Scope, receive: Receive) -> bytes:
+        """All checks before proxying: returns the request body, or raises the
+        :class:`Refusal` that answers the request instead."""
         target = self.targets.get(name)
         if target is None:
-            return _json(404, error_body("NotFoundError", f"No MCP server named {name!r}.")), b""
+            raise Refusal(json_error(404, "NotFoundError", f"No MCP server named {name!r}."))
         method = scope["method"]
         if method != "POST":
             # Stateless JSON mode: no SSE stream to GET, no session to DELETE.
             msg = f"{method} is not allowed on an MCP endpoint; use POST."
-            return _json(405, error_body("MethodNotAllowedError", msg), {"Allow": "POST"}), b""
-        headers = Headers(scope=scope)
-        try:
-            principal = await self.auth.authenticate(headers.get("authorization"))
-        except AuthError as exc:
-            www = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-            return _json(401, error_body(exc.kind, exc.message), www), b""
+            raise Refusal(json_error(405, "MethodNotAllowedError", msg, headers={"Allow": "POST"}))
+        principal = await self._authenticate(Headers(scope=scope))
         if not target.allows(principal):
             msg = f"{principal.kind} {principal.name!r} may not use server {name!r}."
-            return _json(403, error_body("PermissionDeniedError", msg)), b""
-        body = await self._read_body(headers, receive)
-        if isinstance(body, Response):
-            return body, b""
+            raise Refusal(json_error(403, "PermissionDeniedError", msg))
+        body = await _read_body(receive)
         message = _parse_jsonrpc(body)
-        if isinstance(message, Response):
-            return message, b""
+        outbound = await self._outbound(target, principal, message)
+        scope[STATE_KEY] = RequestState(principal=principal, outbound=outbound)
+        return body
+
+    async def _authenticate(self, headers: Headers) -> Principal:
+        try:
+            return await self.auth.authenticate(headers.get("authorization"))
+        except AuthError as exc:
+            www = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            raise Refusal(json_error(401, exc.kind, exc.message, headers=www)) from None
+
+    async def _outbound(
+        self, target: Target, principal: Principal, message: dict[str, Any]
+    ) -> dict[str, dict[str, str]]:
+        """Per backend, the headers the gateway sends: static ones, plus the user's OAuth
+        token where a grant exists; a missing grant the request needs is a Refusal."""
         needed = self._servers_needed(target, message, principal)
         outbound: dict[str, dict[str, str]] = {}
         for server in self._backends_of(target):
@@ -229,19 +216,18 @@ class GatewayApp:
         for server in sorted(set(self.consent.targets) & set(outbound)):
             if principal.kind == "account":
                 if server in needed:
-                    return self._service_oauth_denied(server), b""
+                    raise Refusal(self._service_oauth_denied(server))
                 continue
             try:
                 grant = await self.consent.grant_for(principal, server)
             except ProviderUnavailableError:
                 msg = f"The OAuth provider of server {server!r} is unreachable."
-                return _json(502, error_body("BadGatewayError", msg, server=server)), b""
+                raise Refusal(json_error(502, "BadGatewayError", msg, server=server)) from None
             if grant is not None:
                 outbound[server]["Authorization"] = f"Bearer {grant.access_token}"
             elif server in needed:
-                return self._auth_required(principal, server, message), b""
-        scope[STATE_KEY] = RequestState(principal=principal, outbound=outbound)
-        return None, body
+                raise Refusal(self._auth_required(principal, server, message))
+        return outbound
 
     def _backends_of(self, target: Target) -> list[str]:
         if target.tool_servers is None:
@@ -320,33 +306,22 @@ class GatewayApp:
         }
         return _json(401, body)
 
-    async def _read_body(self, headers: Headers, receive: Receive) -> bytes | Response:
-        too_big = _json(
-            413,
-            error_body("PayloadTooLargeError", f"Request body exceeds {self.max_body} bytes."),
-        )
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            return too_big
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return too_big
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
+
+async def _read_body(receive: Receive) -> bytes:
+    """The whole body (the body-limit middleware raises when it is too large)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
-def _loopback_host(host: str) -> bool:
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    return name.strip("[]").lower() in ("127.0.0.1", "localhost", "::1")
+async def _not_mcp(request: Request) -> Response:
+    return json_error(404, "NotFoundError", "Not an MCP endpoint.")
 
 
 def _rpc_error(code: int, message: str) -> Response:
@@ -354,17 +329,18 @@ def _rpc_error(code: int, message: str) -> Response:
     return JSONResponse(body, status_code=400)
 
 
-def _parse_jsonrpc(body: bytes) -> dict[str, Any] | Response:
+def _parse_jsonrpc(body: bytes) -> dict[str, Any]:
+    """One JSON-RPC 2.0 object, or a :class:`Refusal` with the JSON-RPC error (400)."""
     try:
         message = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _rpc_error(-32700, "Parse error: the body is not valid JSON.")
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise Refusal(_rpc_error(-32700, "Parse error: the body is not valid JSON.")) from None
     if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
-        return _rpc_error(-32600, "Invalid Request: expected one JSON-RPC 2.0 object.")
+        raise Refusal(_rpc_error(-32600, "Invalid Request: expected one JSON-RPC 2.0 object."))
     is_request = isinstance(message.get("method"), str)
     is_response = "id" in message and ("result" in message or "error" in message)
     if not (is_request or is_response):
-        return _rpc_error(-32600, "Invalid Request: no 'method', 'result' or 'error'.")
+        raise Refusal(_rpc_error(-32600, "Invalid Request: no 'method', 'result' or 'error'."))
     if "params" in message and not isinstance(message["params"], dict | list):
-        return _rpc_error(-32600, "Invalid Request: 'params' must be an object.")
+        raise Refusal(_rpc_error(-32600, "Invalid Request: 'params' must be an object."))
     return message

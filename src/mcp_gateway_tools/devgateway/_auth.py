@@ -1,7 +1,10 @@
 """Inbound authentication: the one bearer token a caller sends to the gateway.
 
 Three kinds of token map to a Principal: a virtual-account token (a service identity),
-a user's personal access token, and an IdP JWT whose ``email`` claim names the user.
+a user's personal access token, and an IdP JWT. A JWT's user is its ``email`` only
+when the IdP vouches for it (``email_verified: true``); otherwise it is the IdP's
+stable ``(iss, sub)`` pair, which can never be mistaken for a configured user's email
+(an unverified ``email`` claim is whatever the account holder typed).
 JWTs are verified with joserfc against a JWKS (the built-in test IdP's, or a remote
 one); nothing here hand-rolls crypto. Errors carry a message safe to show the caller:
 it never echoes the token.
@@ -79,6 +82,7 @@ class TestIdp:
             "aud": audience,
             "sub": email,
             "email": email,
+            "email_verified": True,
             "iat": now,
             "exp": now + int(expires_in),
         }
@@ -155,7 +159,7 @@ class Authenticator:
             iss={"essential": True, "value": self.issuer},
             aud={"essential": True, "value": self.audience},
             exp={"essential": True},
-            email={"essential": True},
+            sub={"essential": True},
         )
         try:
             registry.validate(decoded.claims)
@@ -165,7 +169,15 @@ class Authenticator:
             if error == "expired_token":
                 raise AuthError("JWT has expired.", kind="ExpiredTokenError") from None
             raise AuthError(f"JWT claim {claim!r} is invalid ({error}).") from None
-        email = decoded.claims.get("email")
-        if not isinstance(email, str) or "@" not in email:
-            raise AuthError("JWT has no usable 'email' claim.")
-        return self.principal_for_email(email)
+        return self._jwt_principal(decoded.claims)
+
+    def _jwt_principal(self, claims: dict[str, Any]) -> Principal:
+        """The user of verified claims: the email if verified, else ``(iss, sub)``."""
+        email = claims.get("email")
+        if claims.get("email_verified") is True and isinstance(email, str) and "@" in email:
+            return self.principal_for_email(email)
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject.strip():
+            raise AuthError("JWT has no usable 'sub' claim.")
+        # The space keeps it from ever equalling an email address (emails have none).
+        return Principal("user", subject, f"jwt:{claims['iss']} {subject}")

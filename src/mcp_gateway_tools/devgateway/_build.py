@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from ._app import GatewayApp, Target
 from ._auth import Authenticator, TestIdp
 from ._config import GatewayConfig, OAuthAuth, StaticAuth
 from ._consent import ConsentManager, OAuthTarget
+from ._middleware import LoopbackHostMiddleware, exception_handlers
 from ._oauth import ClientRegistration, MockOAuthProvider
 from ._samples import SampleContext, sample_app
 from ._servers import Backend, build_proxy_app
@@ -48,6 +50,8 @@ class Built:
 def _upstream_app(
     config: GatewayConfig, provider: MockOAuthProvider, client_ids: dict[str, str]
 ) -> Starlette:
+    """The "third parties" port: the mock OAuth provider and the sample MCP servers,
+    behind the same loopback Host guard as the gateway (a browser reaches it too)."""
     samples: dict[str, tuple[Starlette, Any]] = {}
     for name, server in config.servers.items():
         if server.sample is None:
@@ -65,26 +69,33 @@ def _upstream_app(
 
     routes: list[Any] = [*provider.routes()]
     routes += [Mount(f"/samples/{name}", app=app) for name, (_, app) in samples.items()]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(LoopbackHostMiddleware)],
+        exception_handlers=exception_handlers(),
+    )
 
 
-def build_apps(
+@dataclass(frozen=True)
+class _OAuthSetup:
+    targets: dict[str, OAuthTarget]
+    client_ids: dict[str, str]
+
+
+def _oauth_targets(
     config: GatewayConfig,
+    provider: MockOAuthProvider,
+    display: dict[str, str],
     *,
     gateway_base: str,
     upstream_base: str,
-    store: GrantStore,
-    idp: TestIdp | None = None,
-) -> Built:
-    """Build both apps for servers listening at ``gateway_base`` and ``upstream_base``."""
-    idp = idp or TestIdp()
-    issuer = config.idp.issuer or f"{gateway_base}/idp"
-    authenticator = Authenticator(config, idp, issuer=issuer)
-    provider = MockOAuthProvider(access_token_ttl=config.gateway.access_token_ttl)
+) -> _OAuthSetup:
+    """Per per-user-OAuth server: its client at the provider (registered with the
+    built-in one) and the URLs of the flow."""
     redirect_uri = f"{gateway_base}/oauth/callback"
-    oauth_targets: dict[str, OAuthTarget] = {}
+    targets: dict[str, OAuthTarget] = {}
     client_ids: dict[str, str] = {}
-    display = {n: s.display_name or n for n, s in config.servers.items()}
     for name, server in config.servers.items():
         auth = server.auth
         if not isinstance(auth, OAuthAuth):
@@ -95,19 +106,28 @@ def build_apps(
             provider.register(ClientRegistration(client_id, secret, redirect_uri, display[name]))
             authorize = f"{upstream_base}/oauth/authorize"
             token_url = f"{upstream_base}/oauth/token"
+            userinfo: str | None = f"{upstream_base}/oauth/userinfo"
         else:
             authorize, token_url = str(auth.authorize_url), str(auth.token_url)
+            userinfo = auth.userinfo_url
         client_ids[name] = client_id
-        oauth_targets[name] = OAuthTarget(
-            name, display[name], client_id, secret, authorize, token_url, tuple(auth.scopes)
+        targets[name] = OAuthTarget(
+            name,
+            display[name],
+            client_id,
+            secret,
+            authorize,
+            token_url,
+            tuple(auth.scopes),
+            userinfo,
         )
-    consent = ConsentManager(
-        store=store,
-        targets=oauth_targets,
-        authenticator=authenticator,
-        base_url=gateway_base,
-        link_ttl=config.gateway.consent_link_ttl,
-    )
+    return _OAuthSetup(targets, client_ids)
+
+
+def _targets(
+    config: GatewayConfig, display: dict[str, str], upstream_base: str
+) -> dict[str, Target]:
+    """A proxy app per server and per virtual server (which proxies to several)."""
     backends: dict[str, Backend] = {}
     for name, server in config.servers.items():
         url = server.url or f"{upstream_base}/samples/{name}/mcp"
@@ -138,9 +158,11 @@ def build_apps(
             timeout=max(b.timeout for b in used),
             tool_servers=tool_servers,
         )
-    static = {
-        n: dict(s.auth.headers) for n, s in config.servers.items() if isinstance(s.auth, StaticAuth)
-    }
+    return targets
+
+
+def _idp_routes(idp: TestIdp, issuer: str, gateway_base: str) -> list[BaseRoute]:
+    """The built-in test IdP's discovery document and JWKS, served by the gateway."""
 
     async def jwks(request: Request) -> Response:
         return JSONResponse(idp.jwks())
@@ -148,26 +170,57 @@ def build_apps(
     async def openid(request: Request) -> Response:
         return JSONResponse({"issuer": issuer, "jwks_uri": f"{gateway_base}/idp/jwks.json"})
 
+    return [
+        Route("/idp/jwks.json", jwks),
+        Route("/idp/.well-known/openid-configuration", openid),
+    ]
+
+
+def build_apps(
+    config: GatewayConfig,
+    *,
+    gateway_base: str,
+    upstream_base: str,
+    store: GrantStore,
+    idp: TestIdp | None = None,
+) -> Built:
+    """Build both apps for servers listening at ``gateway_base`` and ``upstream_base``."""
+    idp = idp or TestIdp()
+    issuer = config.idp.issuer or f"{gateway_base}/idp"
+    authenticator = Authenticator(config, idp, issuer=issuer)
+    provider = MockOAuthProvider(access_token_ttl=config.gateway.access_token_ttl)
+    display = {n: s.display_name or n for n, s in config.servers.items()}
+    oauth = _oauth_targets(
+        config, provider, display, gateway_base=gateway_base, upstream_base=upstream_base
+    )
+    consent = ConsentManager(
+        store=store,
+        targets=oauth.targets,
+        authenticator=authenticator,
+        base_url=gateway_base,
+        link_ttl=config.gateway.consent_link_ttl,
+    )
+    targets = _targets(config, display, upstream_base)
+    static = {
+        n: dict(s.auth.headers) for n, s in config.servers.items() if isinstance(s.auth, StaticAuth)
+    }
     gateway = GatewayApp(
         targets=targets,
         static_headers=static,
         display_names={**display, **{n: t.display_name for n, t in targets.items()}},
         authenticator=authenticator,
         consent=consent,
-        extra_routes=[
-            Route("/idp/jwks.json", jwks),
-            Route("/idp/.well-known/openid-configuration", openid),
-        ],
+        extra_routes=_idp_routes(idp, issuer, gateway_base),
         max_body_bytes=config.gateway.max_body_bytes,
         style=config.gateway.auth_required_style,
     )
     return Built(
         gateway=gateway,
-        upstream=_upstream_app(config, provider, client_ids),
+        upstream=_upstream_app(config, provider, oauth.client_ids),
         provider=provider,
         consent=consent,
         authenticator=authenticator,
         idp=idp,
         issuer=issuer,
-        client_ids=client_ids,
+        client_ids=oauth.client_ids,
     )

@@ -31,14 +31,15 @@ def build_parser(prog: str = "mcp-gateway-tools dev-gateway") -> argparse.Argume
         "--store",
         type=Path,
         default=None,
-        help="SQLite file for OAuth grants (default: a file in the per-user data directory)",
+        help="SQLite file for OAuth grants, to keep or share them (default: a new temporary "
+        "file per run). Instances sharing a file never clear each other's grants.",
     )
     parser.add_argument("--print-config", action="store_true", help="print the config and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log gateway decisions")
     return parser
 
 
-def _banner(gw: DevGateway) -> str:
+def _banner(gw: DevGateway, kept: str) -> str:
     lines = [f"MCP dev gateway running at {gw.base_url}", "", "Servers:"]
     for name in [*gw.config.servers, *gw.config.virtual_servers]:
         lines.append(f"  {name:<12} {gw.url(name)}")
@@ -50,13 +51,14 @@ def _banner(gw: DevGateway) -> str:
     if gw.config.users:
         first = next(iter(gw.config.users))
         lines += ["", f"IdP JWT for {first} (valid 1 h):", f"  {gw.issue_jwt(first)}"]
+    lines += ["", f"Grants: {gw.store_path} ({kept})"]
     lines += ["", "Press Ctrl-C to stop."]
     return "\n".join(lines)
 
 
-async def _serve(gw: DevGateway) -> None:
+async def _serve(gw: DevGateway, kept: str) -> None:
     async with gw:
-        print(_banner(gw), flush=True)
+        print(_banner(gw, kept), flush=True)
         await asyncio.Event().wait()
 
 
@@ -77,14 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         runner: Any = load_server_module("._runner")
-        store_module: Any = load_server_module("._store")
     except ModuleNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    store = args.store or config.gateway.store_path or store_module.default_store_path()
+    store = args.store or config.gateway.store_path
+    kept = "shared file, kept" if store else "this run only; --store FILE keeps or shares them"
     gateway = runner.DevGateway(config, store_path=store, port=args.port)
     try:
-        asyncio.run(_serve(gateway))
+        asyncio.run(_serve(gateway, kept))
     except KeyboardInterrupt:
         pass
     except OSError as exc:

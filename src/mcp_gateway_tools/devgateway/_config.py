@@ -100,7 +100,9 @@ class OAuthAuth(_Model):
     """Per-user OAuth: each user consents once; the gateway forwards their token.
 
     ``provider = "builtin"`` uses the mock provider shipped with the dev gateway;
-    otherwise give ``authorize_url`` and ``token_url`` of a real provider.
+    otherwise give ``authorize_url`` and ``token_url`` of a real provider, and its
+    ``userinfo_url`` so the callback can check that the login matches the link's user
+    (the built-in provider always gets that check).
     """
 
     type: Literal["oauth"]
@@ -110,6 +112,7 @@ class OAuthAuth(_Model):
     client_secret: str = ""
     authorize_url: str | None = None
     token_url: str | None = None
+    userinfo_url: str | None = None
 
     @model_validator(mode="after")
     def _urls_for_external(self) -> OAuthAuth:

@@ -56,6 +56,7 @@ class OAuthTarget:
     authorize_url: str
     token_url: str
     scopes: tuple[str, ...]
+    userinfo_url: str | None = None  # whose token a login produced (None: not checked)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,26 @@ class ConsentManager:
                 status=502,
                 outcome="failed",
             )
+        owner = await self._token_owner(target, str(token.get("access_token", "")))
+        if target.userinfo_url is not None and owner is None:
+            return message_page(
+                "Authorization failed",
+                f"Could not confirm whose {target.display_name} login this is. Nothing was stored.",
+                status=502,
+                outcome="failed",
+            )
+        if target.userinfo_url is not None and owner != who.lower():
+            # The person logged in at the provider as someone else than the link's user
+            # (e.g. an edited login_hint): storing it would give this user that inbox.
+            log.warning("consent for %s on %s: token of another account refused",
+                        flow.ticket.principal.label, target.server)  # fmt: skip
+            return message_page(
+                "Signed in as another account",
+                f"The {target.display_name} login belongs to a different account than "
+                f"{who}, for whom this link was issued. Nothing was stored.",
+                status=403,
+                outcome="wrong-account",
+            )
         self.store.put(self._grant(who, target, dict(token)))
         log.info("stored grant for %s on %s", flow.ticket.principal.label, target.server)
         return message_page(
@@ -222,6 +243,25 @@ class ConsentManager:
             "and retry in your application.",
             outcome="granted",
         )
+
+    async def _token_owner(self, target: OAuthTarget, access_token: str) -> str | None:
+        """The account an access token belongs to, per the provider's userinfo (lowercased
+        ``email``, else ``sub``); None when it cannot tell (then nothing is stored)."""
+        if target.userinfo_url is None:
+            return None
+        try:
+            async with httpx2.AsyncClient(timeout=10.0) as http:
+                resp = await http.get(
+                    target.userinfo_url, headers={"Authorization": f"Bearer {access_token}"}
+                )
+            info = resp.json() if resp.status_code == 200 else {}
+        except (httpx2.HTTPError, ValueError):
+            return None
+        if not isinstance(info, dict):
+            return None
+        owner = info.get("email") if info.get("email_verified") is True else None
+        owner = owner if isinstance(owner, str) else info.get("sub")
+        return owner.lower() if isinstance(owner, str) else None
 
     @staticmethod
     def _grant(user: str, target: OAuthTarget, token: dict[str, object]) -> Grant:

@@ -94,6 +94,7 @@ class MockOAuthProvider:
             Route("/oauth/authorize", self._authorize_get, methods=["GET"]),
             Route("/oauth/authorize", self._authorize_post, methods=["POST"]),
             Route("/oauth/token", self._token, methods=["POST"]),
+            Route("/oauth/userinfo", self._userinfo, methods=["GET"]),
         ]
 
     # -- resource-server side -------------------------------------------------------
@@ -122,6 +123,15 @@ class MockOAuthProvider:
                         info.user, info.client_id, info.scopes, info.token_id, 0.0
                     )
 
+    async def _userinfo(self, request: Request) -> Response:
+        """OIDC-style userinfo: whose token this is. The gateway's callback asks it, so
+        a login made as someone else than the consent link's user is caught there."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        info = self.introspect(token.strip()) if scheme.lower() == "bearer" else None
+        if info is None:
+            return _oauth_error("invalid_token", 401)
+        return JSONResponse({"sub": info.user, "email": info.user, "email_verified": True})
+
     # -- authorization endpoint ----------------------------------------------------
 
     async def _authorize_get(self, request: Request) -> Response:
@@ -136,6 +146,9 @@ class MockOAuthProvider:
             )
         if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256":
             return self._redirect_error(client, q.get("state", ""), "invalid_request")
+        # The mock has no login form: ``login_hint`` stands for the account the person
+        # signs in with. It is under the browser's control, which is why the gateway's
+        # callback checks (via userinfo) whose token it finally received.
         challenge, user = q.get("code_challenge", ""), q.get("login_hint", "")
         if not challenge or not user:
             return self._redirect_error(client, q.get("state", ""), "invalid_request")

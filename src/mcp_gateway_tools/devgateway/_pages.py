@@ -1,7 +1,9 @@
 """Minimal HTML pages for the consent flow (consent screen and outcome pages).
 
 Plain HTML with escaped values and no scripts: the pages must work in any browser,
-in Playwright, and for the browser-less consent helper that parses the form.
+in Playwright, and for the browser-less consent helper that parses the form. Every
+page forbids framing (``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'``):
+a consent screen inside another site's frame is a clickjacking target.
 """
 
 from __future__ import annotations
@@ -10,7 +12,19 @@ from html import escape
 
 from starlette.responses import HTMLResponse
 
-__all__ = ["consent_page", "message_page"]
+__all__ = ["PAGE_HEADERS", "consent_page", "message_page"]
+
+# Sent with every HTML page: no caching, no referrer, no framing, nothing but our style.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        # No form-action: the provider's form redirects to the gateway (another port).
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+}
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}"
@@ -25,11 +39,7 @@ def _html(title: str, body: str, status: int) -> HTMLResponse:
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}</body></html>"
     )
-    return HTMLResponse(
-        doc,
-        status_code=status,
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-    )
+    return HTMLResponse(doc, status_code=status, headers=PAGE_HEADERS)
 
 
 def message_page(

@@ -26,7 +26,7 @@ from ._build import Built, build_apps
 from ._config import GatewayConfig, OAuthAuth, default_config, load_config
 from ._consent_helper import ConsentResult, run_consent
 from ._serving import EmbeddedServer, bind_loopback
-from ._store import GrantStore
+from ._store import GrantStore, instance_owner
 
 __all__ = ["DevGateway", "Tokens"]
 
@@ -132,14 +132,16 @@ class DevGateway:
             path: str | Path = Path(self._tmpdir.name) / "grants.sqlite3"
         else:
             path = self._store_path
-        self._store = GrantStore(path)
-        for name, server in self.config.servers.items():
-            # The built-in provider forgets its tokens on restart, so stored grants for
-            # it could only fail downstream: start those users from a clean consent.
-            if isinstance(server.auth, OAuthAuth) and server.auth.provider == "builtin":
-                for user, srv in self._store.list():
-                    if srv == name:
-                        self._store.delete(user, srv)
+        # The built-in provider's tokens die with this instance, so its grants are owned
+        # by it: another instance sharing the file neither sees nor clears them.
+        owner = instance_owner()
+        builtin = {
+            name: owner
+            for name, server in self.config.servers.items()
+            if isinstance(server.auth, OAuthAuth) and server.auth.provider == "builtin"
+        }
+        self._store = GrantStore(path, owners=builtin)
+        self._store.prune_dead_owners()
         self._built = build_apps(
             self.config,
             gateway_base=self.base_url,
@@ -173,6 +175,7 @@ class DevGateway:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._servers, self._tasks = [], []
         if self._store is not None:
+            self._store.drop_own()
             self._store.close()
             self._store = None
         if self._tmpdir is not None:
@@ -239,6 +242,11 @@ class DevGateway:
         self._thread, self._loop, self._stop = None, None, None
 
     # -- helpers -------------------------------------------------------------------------
+
+    @property
+    def store_path(self) -> str | None:
+        """Where this instance keeps its grants (a per-run temporary file by default)."""
+        return self._store.path if self._store is not None else None
 
     @property
     def _b(self) -> Built:

@@ -1,8 +1,10 @@
 """uvicorn, embedded: servers that start on pre-bound sockets and stop promptly.
 
-Tests start and stop a dev gateway per test, so the fixed pauses in uvicorn's stop path
-(a 0.1 s poll of ``should_exit``, a 0.1 s sleep in ``shutdown``) would add up over a
-suite; these subclasses remove them without changing what uvicorn does otherwise.
+Only uvicorn's public API is used: ``serve(sockets=...)``, ``should_exit``, and the
+overridable ``capture_signals`` / ``main_loop`` / ``on_tick`` hooks. uvicorn's own
+``shutdown`` runs unchanged (it closes idle keep-alive connections at once, waits for
+busy ones up to ``timeout_graceful_shutdown`` and runs the lifespan shutdown); it
+pauses 0.1 s, the price of not depending on its internals.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ __all__ = ["EmbeddedServer", "bind_loopback"]
 
 class EmbeddedServer(uvicorn.Server):
     """uvicorn for embedding: no signal handling (it must not steal Ctrl-C), and a
-    prompt stop (uvicorn polls ``should_exit`` every 0.1 s; tests start and stop a
-    gateway per test, so the wake-up event saves that wait every time)."""
+    prompt stop: :meth:`request_stop` wakes the main loop instead of waiting for its
+    next 0.1 s poll of ``should_exit``."""
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
@@ -37,32 +39,6 @@ class EmbeddedServer(uvicorn.Server):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(0.1):
                     await self._wake.wait()
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        """uvicorn's shutdown without its fixed 0.1 s pause (idle keep-alive
-        connections close at once); falls back to uvicorn's own if its internals move."""
-        try:
-            servers, state, lifespan = self.servers, self.server_state, self.lifespan
-        except AttributeError:  # pragma: no cover - a future uvicorn
-            await super().shutdown(sockets)
-            return
-        loop = asyncio.get_running_loop()
-        for server in servers:
-            server.close()
-        for sock in sockets or []:
-            sock.close()
-        for connection in list(state.connections):
-            connection.shutdown()
-        deadline = loop.time() + float(self.config.timeout_graceful_shutdown or 2)
-        # uvicorn exposes no event for "connections drained", so poll briefly.
-        while (state.connections or state.tasks) and loop.time() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.005)
-        for task in list(state.tasks):
-            task.cancel()
-        for server in servers:
-            await server.wait_closed()
-        if not self.force_exit:
-            await lifespan.shutdown()
 
     def request_stop(self) -> None:
         self.should_exit = True

@@ -19,27 +19,47 @@ decides what the tool does, and the application is told through the custom event
   ``Command(resume=True)`` once the user has authorized (the tool retries once), or
   ``Command(resume=False)`` if they declined.
 
-Other gateway failures become a ToolMessage with ``status="error"`` and the error's
-message; a missing token (:class:`~mcp_gateway_tools.MissingUserToken`) propagates.
+Form elicitations (``on_input_required``) and approval of chosen calls (``approval=``,
+``on_approval_required``, or :func:`approval_middleware`) follow the same engine; see
+``docs/interactions.md``. Progress and server logs arrive as :data:`PROGRESS_EVENT` and
+:data:`LOG_EVENT`. Other gateway failures become a ToolMessage with ``status="error"``,
+the error's message as content and its ``to_observation()`` as artifact; a missing
+token (:class:`~mcp_gateway_tools.MissingUserToken`) propagates.
 """
 
 from . import _require  # noqa: F401  (first: a missing extra names its pip install)
+from ._approval import approval_middleware, interrupt_on
 from ._policy import (
+    APPROVAL_EVENT,
     AUTHORIZATION_EVENT,
+    INPUT_EVENT,
+    LOG_EVENT,
+    PROGRESS_EVENT,
     AuthorizationCallback,
     AuthorizationOnLoad,
     AuthorizationPolicy,
+    InteractionPolicy,
 )
 from ._render import GatewayToolError
+from ._retry import is_retryable, retry_on
 from ._tool import GatewayTool
 from ._toolkit import GatewayToolkit
 
 __all__ = [
+    "APPROVAL_EVENT",
     "AUTHORIZATION_EVENT",
+    "INPUT_EVENT",
+    "LOG_EVENT",
+    "PROGRESS_EVENT",
     "AuthorizationCallback",
     "AuthorizationOnLoad",
     "AuthorizationPolicy",
     "GatewayTool",
     "GatewayToolError",
     "GatewayToolkit",
+    "InteractionPolicy",
+    "approval_middleware",
+    "interrupt_on",
+    "is_retryable",
+    "retry_on",
 ]

@@ -1,58 +1,87 @@
-"""What a gateway tool does when the user must authorize first.
+"""The LangChain names of the engine's policies, and what pauses and events carry.
 
-One policy per toolkit, because the choice belongs to the application, not the tool:
+The decisions themselves live in the core engine (:mod:`mcp_gateway_tools._engine`),
+shared with the LlamaIndex adapter; this module maps LangChain's vocabulary onto it
+(``"interrupt"`` is the engine's ``"pause"``) and shapes the payloads:
 
-- ``"observation"`` (default): the tool returns a ToolMessage with the links in text
-  (status ``"success"``) and the observation dict as artifact; the model relays them.
-- ``"raise"``: :class:`~mcp_gateway_tools.AuthorizationRequired` propagates to the
-  caller of the agent, which handles it outside the model's loop.
-- ``"interrupt"``: the tool pauses the LangGraph run with ``interrupt(payload)``; the
-  application shows the links and resumes with ``Command(resume=...)``; the tool then
-  retries once and returns the real result, or a fresh observation.
+- authorization: the ``authorization_required`` request dict (links, display names,
+  ``request_id``, ``tool``, ``server``), as event, callback and interrupt payload;
+- input (an MCP form elicitation): interrupts carry langchain.mcp's
+  ``{"type": "mcp_elicitation", "tool_name", "requests": [...]}`` so an app written for
+  ``langchain.mcp`` can switch; resume with its ``{"responses": {key: {...}}}`` or an
+  ``{"action": ...}`` answer;
+- approval: interrupts carry ``HumanInTheLoopMiddleware``'s ``HITLRequest`` shape
+  (``action_requests`` / ``review_configs``); resume with its ``{"decisions": [...]}``.
 
-Whatever the policy, the application is also told without parsing text: a custom event
-:data:`AUTHORIZATION_EVENT` and an optional callback, both given the same payload,
-once per observation returned, per raise, or per pause (just before it; a resumed
-call that then succeeds is not reported again).
+Events (custom events and ``stream_mode="custom"`` chunks) always carry the request's
+``to_dict()``. See ``docs/interactions.md`` for the one table of kinds and policies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeAlias, get_args
 
-from .._errors import AuthorizationRequired, ConfigurationError
+from .._engine import Policies, normalize_policy
+from .._errors import ConfigurationError
+from .._interactions import (
+    ApprovalRequest,
+    AuthorizationRequest,
+    InputRequest,
+    InteractionHandler,
+    UserActionRequest,
+)
 
 __all__ = [
+    "APPROVAL_EVENT",
     "AUTHORIZATION_EVENT",
+    "INPUT_EVENT",
+    "LOG_EVENT",
+    "PROGRESS_EVENT",
     "AuthorizationCallback",
     "AuthorizationOnLoad",
     "AuthorizationPolicy",
-    "authorization_payload",
+    "InteractionPolicy",
     "check_policy",
-    "declined",
+    "event_name",
+    "interrupt_payload",
+    "policies",
 ]
 
 AuthorizationPolicy: TypeAlias = Literal["observation", "raise", "interrupt"]
-"""How a tool answers "authorization required" at call time."""
+"""How a tool answers "authorization required" at call time (or pass a callable)."""
+
+InteractionPolicy: TypeAlias = (
+    Literal["auto", "observation", "interrupt", "raise", "decline"] | InteractionHandler
+)
+"""How a tool answers a form elicitation or an approval (see docs/interactions.md)."""
 
 AuthorizationOnLoad: TypeAlias = Literal["placeholder", "raise"]
 """How loading answers a server that cannot even be listed before consent."""
 
 AuthorizationCallback: TypeAlias = Callable[[dict[str, Any]], Awaitable[None] | None]
-"""Called with the authorization payload; may be a plain function or a coroutine one."""
+"""Told (sync or async) of every request with its payload dict; it answers nothing."""
 
 AUTHORIZATION_EVENT = "mcp_authorization_required"
-"""Name of the LangChain custom event (``astream_events``: ``on_custom_event``) and of
-the chunk written to LangGraph's ``stream_mode="custom"``."""
+"""Custom event (``astream_events``: ``on_custom_event``; ``stream_mode="custom"``)."""
+INPUT_EVENT = "mcp_input_required"
+APPROVAL_EVENT = "mcp_approval_required"
+PROGRESS_EVENT = "mcp_progress"
+LOG_EVENT = "mcp_server_log"
+
+_EVENTS = {"authorization": AUTHORIZATION_EVENT, "input": INPUT_EVENT, "approval": APPROVAL_EVENT}
 
 
-def check_policy(policy: str, on_load: str) -> None:
+def event_name(request: UserActionRequest) -> str:
+    return _EVENTS[request.kind]
+
+
+def check_policy(policy: object, on_load: str) -> None:
     """Fail at construction, not at the first consent request, on a misspelt policy."""
-    if policy not in get_args(AuthorizationPolicy):
+    if not callable(policy) and policy not in get_args(AuthorizationPolicy):
         raise ConfigurationError(
-            f"on_authorization_required must be one of {get_args(AuthorizationPolicy)}, "
-            f"got {policy!r}."
+            f"on_authorization_required must be one of {get_args(AuthorizationPolicy)} "
+            f"or a callable, got {policy!r}."
         )
     if on_load not in get_args(AuthorizationOnLoad):
         raise ConfigurationError(
@@ -61,20 +90,52 @@ def check_policy(policy: str, on_load: str) -> None:
         )
 
 
-def authorization_payload(
-    error: AuthorizationRequired, *, tool: str, server: str
-) -> dict[str, Any]:
-    """The observation dict plus which tool and server asked: what events, callbacks and
-    interrupts carry. Only names and validated links: never a token."""
-    return {**error.to_observation(), "tool": tool, "server": server}
+def policies(authorization: object, input_: object, approval: object, rule: Any) -> Policies:
+    """The engine's policies from the toolkit's arguments."""
+    return Policies(
+        authorization=normalize_policy(authorization, what="on_authorization_required"),
+        input=normalize_policy(input_, what="on_input_required"),
+        approval=normalize_policy(approval, what="on_approval_required"),
+        approval_rule=rule,
+    )
 
 
-def declined(resume: object) -> bool:
-    """True when the application resumed an interrupt to say the user declined.
-
-    ``Command(resume=False)`` or ``Command(resume={"authorized": False})``; any other
-    value means "the user says they are done, try again".
-    """
-    if resume is False:
-        return True
-    return isinstance(resume, Mapping) and resume.get("authorized") is False
+def interrupt_payload(request: UserActionRequest) -> dict[str, Any]:
+    """What ``interrupt()`` carries for ``request`` (shapes above)."""
+    if isinstance(request, InputRequest):
+        return {
+            "type": "mcp_elicitation",
+            "tool_name": request.tool,
+            "requests": [
+                {
+                    "key": request.request_id,
+                    "message": request.message,
+                    "mode": "form",
+                    "requested_schema": dict(request.requested_schema),
+                    "defaults": dict(request.defaults),
+                }
+            ],
+            "kind": "input",
+            "request_id": request.request_id,
+            "server": request.server,
+        }
+    if isinstance(request, ApprovalRequest):
+        return {
+            "action_requests": [
+                {
+                    "name": request.tool,
+                    "args": dict(request.arguments),
+                    "description": request.message,
+                }
+            ],
+            "review_configs": [
+                {"action_name": request.tool, "allowed_decisions": ["approve", "edit", "reject"]}
+            ],
+            "type": "approval_required",
+            "kind": "approval",
+            "request_id": request.request_id,
+            "server": request.server,
+            "annotations": dict(request.annotations),
+        }
+    assert isinstance(request, AuthorizationRequest)
+    return request.to_dict()

@@ -8,8 +8,16 @@ carrying the server's own content.
 
 Differences, each on purpose: audio becomes a file block (base64 and its audio MIME
 type) instead of raising ``NotImplementedError``, since LangChain accepts no audio
-block in a ToolMessage and a result is never dropped; and the consent and error
-observations this package adds have their own documented shapes.
+block in a ToolMessage and a result is never dropped; the consent and error
+observations this package adds have their own documented shapes; and what LangChain's
+blocks cannot hold is kept in the artifact instead of lost. A resource link's name,
+title and description, an embedded resource's URI, and content annotations (audience,
+priority) have no place in a LangChain block, so when a result has any of them the
+artifact also carries ``content_metadata``: one dict per block of
+``ToolMessage.content``, in the same order (``type`` plus every field set but the
+payload; see :func:`mcp_gateway_tools._content.block_metadata`). ``structured_content``
+is always there (None when the tool gave none). A result with none of these keeps
+``artifact=None`` or ``{"structured_content": ...}``, exactly as ``langchain.mcp``.
 """
 
 from __future__ import annotations
@@ -34,17 +42,19 @@ from .._content import (
     ResourceLinkBlock,
     TextBlock,
     ToolResult,
+    block_metadata,
 )
-from .._errors import AuthorizationRequired, GatewayError
+from .._errors import GatewayError
 
 __all__ = [
     "Artifact",
     "Content",
     "GatewayToolError",
     "ToolMessageBlock",
-    "authorization_output",
     "authorized_output",
+    "error_message",
     "handle_gateway_tool_error",
+    "note_output",
     "to_blocks",
     "to_output",
 ]
@@ -129,20 +139,46 @@ def to_output(result: ToolResult) -> tuple[Content, Artifact]:
     content = to_blocks(result)
     if result.is_error:
         raise GatewayToolError(content)
-    artifact = None
+    artifact: Artifact = None
     if result.structured_content is not None:
         artifact = {"structured_content": result.structured_content}
+    if any(_carries_metadata(block) for block in result.content):
+        artifact = {
+            "structured_content": result.structured_content,
+            "content_metadata": [block_metadata(block) for block in result.content],
+        }
     return content, artifact
 
 
-def authorization_output(error: AuthorizationRequired) -> tuple[str, dict[str, Any]]:
-    """The consent observation: text the model can relay, the observation as artifact.
+def _carries_metadata(block: ContentBlock) -> bool:
+    """The block holds something its LangChain block cannot: it goes in the artifact."""
+    return block.annotations is not None or isinstance(block, ResourceBlock | ResourceLinkBlock)
 
-    The ToolMessage status stays ``"success"``: the tool did its job, which was to tell
-    the user what to do. UIs tell it apart from a result by
-    ``artifact["type"] == "authorization_required"`` and from a failure by the status.
+
+def note_output(
+    output: tuple[Content, Artifact], notes: tuple[str, ...], declined: tuple[dict[str, Any], ...]
+) -> tuple[Content, Artifact]:
+    """A result with the engine's notes first (what was declined for want of a user).
+
+    The declined requests also go in the artifact, under ``"declined_input"``;
+    ``content_metadata``, when present, gets one entry per note so it stays aligned
+    with the content blocks.
     """
-    return error.render_text(), error.to_observation()
+    if not notes:
+        return output
+    content, artifact = output
+    blocks: Content = [create_text_block(text=note) for note in notes]
+    noted: dict[str, Any] = {**(artifact or {}), "declined_input": list(declined)}
+    if "content_metadata" in noted:
+        noted["content_metadata"] = [{"type": "text"} for _ in notes] + list(
+            noted["content_metadata"]
+        )
+    return blocks + list(content), noted
+
+
+def error_message(error: GatewayError) -> Content:
+    """What the model reads for a gateway error (the artifact holds the typed error)."""
+    return [create_text_block(text=error.message)]
 
 
 def authorized_output(server: str, display: str) -> tuple[str, dict[str, Any]]:

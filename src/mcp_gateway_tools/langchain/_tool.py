@@ -2,51 +2,80 @@
 
 The tool object holds no identity: which user a call acts for is decided per call
 (:mod:`._binding`), so one tool list built at start-up serves every request. A call
-validates the model's arguments against the MCP schema, calls the gateway through the
-core, and renders the outcome (:mod:`._render`). "Authorization required" goes through
-the toolkit's policy (:mod:`._policy`) after the application is told (:mod:`._events`).
+validates the model's arguments against the MCP schema, then runs the core engine's
+one flow (:func:`mcp_gateway_tools._engine.tool_flow`): approval, the call, and what
+the user must do on the way (consent, a form). This module only performs the flow's
+steps in LangChain's terms: the gateway call, custom events, ``interrupt()``; and
+renders the outcome (:mod:`._render`).
 
 Errors are split by who can act on them: what the model can fix or report (invalid
 arguments, a tool's ``isError``, a server down or refusing) becomes a ToolMessage with
-``status="error"``; what only the developer can fix (no token bound, a misconfigured
-gateway) propagates.
+``status="error"`` (a gateway error's ``to_observation()`` as its artifact); what only
+the developer can fix (no token bound, a misconfigured gateway) propagates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
+from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig, ensure_config
 from langchain_core.tools import BaseTool
 from langgraph.errors import GraphInterrupt
 from langgraph.types import interrupt
 from pydantic import Field, InstanceOf, SecretStr, SkipValidation
 
-from .._errors import AuthorizationRequired, ConfigurationError, GatewayError, MissingUserToken
+from .._elicitation import Progress, ServerLog
+from .._engine import (
+    Ask,
+    Call,
+    CallContext,
+    Failure,
+    Notify,
+    Observation,
+    Outcome,
+    Pause,
+    Policies,
+    Raise,
+    Result,
+    Step,
+    adrive,
+    ask_app,
+    drive,
+    tool_flow,
+)
+from .._errors import ConfigurationError, GatewayError, MissingUserToken
 from .._gateway import Gateway
 from .._sync import run_sync
 from .._toolset import ToolSpec, check_authorization, validate_arguments
 from ._binding import resolve_token
-from ._events import anotify, notify
+from ._events import Emitter
 from ._policy import (
+    LOG_EVENT,
+    PROGRESS_EVENT,
     AuthorizationCallback,
-    AuthorizationPolicy,
-    authorization_payload,
-    declined,
+    event_name,
+    interrupt_payload,
 )
 from ._render import (
     Artifact,
     GatewayToolError,
-    authorization_output,
     authorized_output,
+    error_message,
     handle_gateway_tool_error,
+    note_output,
     to_output,
 )
+from ._retry import is_retryable
 
 __all__ = ["GatewayTool"]
 
 Output = tuple[Any, Artifact]
+_CHECKPOINTER = "__pregel_checkpointer"
+
+
+class _CallId(str):
+    """The tool call id, passed to ``_arun``/``_run`` as the one positional argument."""
 
 
 class GatewayTool(BaseTool):
@@ -65,10 +94,15 @@ class GatewayTool(BaseTool):
     """The gateway the calls go through (it holds no user identity either)."""
     spec: Annotated[ToolSpec, SkipValidation()] = Field(exclude=True, repr=False)
     """What to call: server, MCP name and schema, or an ``authorize_<server>`` placeholder."""
-    on_authorization_required: AuthorizationPolicy = "observation"
+    policies: Annotated[Policies, SkipValidation()] = Field(
+        default_factory=Policies, exclude=True, repr=False
+    )
+    """The engine's policies: authorization, input, approval, and the approval rule."""
     authorization_callback: SkipValidation[AuthorizationCallback | None] = Field(
         default=None, exclude=True, repr=False
     )
+    retryable_errors: Literal["message", "raise"] = "message"
+    """``"raise"``: RateLimited / GatewayUnavailable propagate, for ToolRetryMiddleware."""
 
     @classmethod
     def from_spec(
@@ -76,8 +110,9 @@ class GatewayTool(BaseTool):
         gateway: Gateway,
         spec: ToolSpec,
         *,
-        on_authorization_required: AuthorizationPolicy = "observation",
+        policies: Policies | None = None,
         authorization_callback: AuthorizationCallback | None = None,
+        retryable_errors: Literal["message", "raise"] = "message",
     ) -> GatewayTool:
         metadata: dict[str, Any] = {"mcp": {"server": {"name": spec.server}}}
         if spec.info is not None:
@@ -94,11 +129,23 @@ class GatewayTool(BaseTool):
             metadata=metadata,
             gateway=gateway,
             spec=spec,
-            on_authorization_required=on_authorization_required,
+            policies=policies or Policies(),
             authorization_callback=authorization_callback,
+            retryable_errors=retryable_errors,
         )
 
+    @property
+    def on_authorization_required(self) -> object:
+        return self.policies.authorization
+
     # -- LangChain entry points ------------------------------------------------------
+
+    def _to_args_and_kwargs(
+        self, tool_input: str | dict[str, Any], tool_call_id: str | None
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        # The tool call id is what an error ToolMessage (with its artifact) needs.
+        args, kwargs = super()._to_args_and_kwargs(tool_input, tool_call_id)
+        return (_CallId(tool_call_id),) if tool_call_id else args, kwargs
 
     async def _arun(self, *args: Any, **arguments: Any) -> Output:
         # LangChain runs this inside the tool run's own config context, so
@@ -106,10 +153,23 @@ class GatewayTool(BaseTool):
         # this tool run, and its configurable holds the graph runtime and context.
         config = ensure_config()
         token = resolve_token(config)
-        if self.spec.is_placeholder:
-            return await self._aflow(config, lambda: self._acheck(token))
-        self._validate(arguments)
-        return await self._aflow(config, lambda: self._acall(arguments, token))
+        if (invalid := self._invalid(arguments)) is not None:
+            return self._render(Failure(invalid), _call_id(args))
+        emitter = Emitter(config, self.authorization_callback)
+
+        async def perform(step: Step) -> Any:
+            if isinstance(step, Call):
+                return await self._acall(step, token, emitter)
+            if isinstance(step, Notify):
+                return await emitter.aemit(
+                    event_name(step.request), step.request.to_dict(), notify=True
+                )
+            if isinstance(step, Ask):
+                return await ask_app(step.handler, step.request)
+            return await self._apause(step, emitter)
+
+        outcome = await adrive(tool_flow(self._context(arguments, config)), perform)
+        return self._render(outcome, _call_id(args))
 
     def _run(self, *args: Any, **arguments: Any) -> Output:
         # Sync path: gateway I/O runs on the core's private loop (works inside a running
@@ -117,134 +177,165 @@ class GatewayTool(BaseTool):
         # where LangChain's and LangGraph's context lives.
         config = ensure_config()
         token = resolve_token(config)
+        if (invalid := self._invalid(arguments)) is not None:
+            return self._render(Failure(invalid), _call_id(args))
+        emitter = Emitter(config, self.authorization_callback)
+
+        def perform(step: Step) -> Any:
+            if isinstance(step, Call):
+                return self._call_sync(step, token, emitter)
+            if isinstance(step, Notify):
+                return emitter.emit(event_name(step.request), step.request.to_dict(), notify=True)
+            if isinstance(step, Ask):
+                return run_sync(ask_app(step.handler, step.request))
+            return self._pause(step, emitter)
+
+        outcome = drive(tool_flow(self._context(arguments, config)), perform)
+        return self._render(outcome, _call_id(args))
+
+    # -- the steps -------------------------------------------------------------------
+
+    def _context(self, arguments: dict[str, Any], config: RunnableConfig) -> CallContext:
+        configurable = config.get("configurable") or {}
+        return CallContext(
+            tool=self.name,
+            server=self.spec.server,
+            mcp_name=self.spec.mcp_name,
+            arguments=arguments,
+            info=self.spec.info,
+            can_pause=configurable.get(_CHECKPOINTER) is not None,
+            policies=self.policies,
+        )
+
+    def _invalid(self, arguments: dict[str, Any]) -> GatewayError | None:
+        """Arguments that fail the schema, checked before approval or any request."""
         if self.spec.is_placeholder:
-            return self._flow(config, lambda: run_sync(self._acheck(token)))
-        self._validate(arguments)
-        return self._flow(config, lambda: run_sync(self._acall(arguments, token)))
-
-    # -- one attempt -----------------------------------------------------------------
-
-    def _validate(self, arguments: dict[str, Any]) -> None:
+            return None
         try:
             validate_arguments(self.spec, arguments)
         except GatewayError as exc:
-            raise GatewayToolError.from_gateway_error(exc) from None
+            return exc
+        return None
 
-    async def _acall(self, arguments: dict[str, Any], token: str | SecretStr | None) -> Output:
-        """Call the tool once; AuthorizationRequired propagates to the policy."""
+    async def _acall(
+        self,
+        step: Call,
+        token: str | SecretStr | None,
+        emitter: Emitter,
+        buffered: list[tuple[str, dict[str, Any]]] | None = None,
+    ) -> Any:
+        """One gateway call (or consent check); a GatewayError is returned to the flow.
+
+        ``buffered`` collects progress and logs instead of emitting them (sync path).
+        """
+
+        async def progress(update: Progress) -> None:
+            await publish(PROGRESS_EVENT, update.to_dict())
+
+        async def log(entry: ServerLog) -> None:
+            await publish(LOG_EVENT, entry.to_dict())
+
+        async def publish(name: str, payload: dict[str, Any]) -> None:
+            if buffered is None:
+                await emitter.aemit(name, payload)
+            else:
+                buffered.append((name, payload))
+
         try:
-            result = await self.gateway.call_tool(
+            if self.spec.is_placeholder:
+                return await self._acheck(token)
+            validate_arguments(self.spec, step.arguments)  # again: the user may have edited
+            return await self.gateway.call_tool(
                 self.spec.server,
                 self.spec.mcp_name,
-                arguments,
+                step.arguments,
                 token=token,
                 known_tool=self.spec.info,
+                on_interaction=step.on_interaction,
+                answers=step.answers,
+                unanswered_input=step.unanswered_input,
+                on_progress=progress,
+                on_log=log,
             )
-        except (AuthorizationRequired, MissingUserToken, ConfigurationError):
-            raise
-        except GatewayError as exc:
-            raise GatewayToolError.from_gateway_error(exc) from None
-        return to_output(result)
-
-    async def _acheck(self, token: str | SecretStr | None) -> Output:
-        """What an ``authorize_<server>`` tool does: check whether consent is done."""
-        try:
-            pending = await check_authorization(self.gateway, self.spec.server, token=token)
         except (MissingUserToken, ConfigurationError):
             raise
         except GatewayError as exc:
-            raise GatewayToolError.from_gateway_error(exc) from None
+            return exc
+
+    def _call_sync(self, step: Call, token: str | SecretStr | None, emitter: Emitter) -> Any:
+        # Progress and logs of a sync call arrive on the private loop's thread: they are
+        # emitted here, in the tool's thread, once the call returns.
+        buffered: list[tuple[str, dict[str, Any]]] = []
+        outcome = run_sync(self._acall(step, token, emitter, buffered))
+        for name, payload in buffered:
+            emitter.emit(name, payload)
+        return outcome
+
+    async def _acheck(self, token: str | SecretStr | None) -> Any:
+        """What an ``authorize_<server>`` tool does: check whether consent is done."""
+        pending = await check_authorization(self.gateway, self.spec.server, token=token)
         if pending is not None:
-            raise pending
+            return pending
         previous = self.spec.authorization
         display = self.spec.server
         if previous is not None:
             display = previous.display_name or display
         return authorized_output(self.spec.server, display)
 
-    # -- the policy ------------------------------------------------------------------
-
-    async def _aflow(
-        self, config: RunnableConfig, attempt: Callable[[], Awaitable[Output]]
-    ) -> Output:
-        """Run ``attempt`` under the toolkit's authorization policy (async tools).
-
-        Under ``"interrupt"``, LangGraph reruns the tool from the start on resume: the
-        first attempt then succeeds if the user has consented meanwhile; otherwise
-        ``interrupt()`` returns the resume value and the call is retried exactly once.
-        The application is notified once per pause (just before it) and once per
-        observation returned, never for a retry that succeeds.
-        """
+    async def _apause(self, step: Pause, emitter: Emitter) -> object:
         try:
-            return await attempt()
-        except AuthorizationRequired as exc:
-            first = exc
-        payload = self._payload(first)
-        if self.on_authorization_required != "interrupt":
-            await anotify(config, payload, self.authorization_callback)
-            if self.on_authorization_required == "raise":
-                raise first
-            return authorization_output(first)
-        try:
-            resume = self._interrupt(payload)
+            return self._interrupt(step)
         except GraphInterrupt:
-            await anotify(config, payload, self.authorization_callback)
+            await emitter.aemit(event_name(step.request), step.request.to_dict(), notify=True)
             raise
-        if declined(resume):
-            return _declined_output(first)
-        try:
-            return await attempt()
-        except AuthorizationRequired as again:
-            await anotify(config, self._payload(again), self.authorization_callback)
-            return authorization_output(again)
 
-    def _flow(self, config: RunnableConfig, attempt: Callable[[], Output]) -> Output:
-        """:meth:`_aflow` for sync tools; keep the two in step."""
+    def _pause(self, step: Pause, emitter: Emitter) -> object:
         try:
-            return attempt()
-        except AuthorizationRequired as exc:
-            first = exc
-        payload = self._payload(first)
-        if self.on_authorization_required != "interrupt":
-            notify(config, payload, self.authorization_callback)
-            if self.on_authorization_required == "raise":
-                raise first
-            return authorization_output(first)
-        try:
-            resume = self._interrupt(payload)
+            return self._interrupt(step)
         except GraphInterrupt:
-            notify(config, payload, self.authorization_callback)
+            emitter.emit(event_name(step.request), step.request.to_dict(), notify=True)
             raise
-        if declined(resume):
-            return _declined_output(first)
-        try:
-            return attempt()
-        except AuthorizationRequired as again:
-            notify(config, self._payload(again), self.authorization_callback)
-            return authorization_output(again)
 
-    def _payload(self, error: AuthorizationRequired) -> dict[str, Any]:
-        return authorization_payload(error, tool=self.name, server=self.spec.server)
-
-    def _interrupt(self, payload: dict[str, Any]) -> object:
+    def _interrupt(self, step: Pause) -> object:
         """Pause the graph run (first pass) or return the resume value (on resume)."""
         try:
-            return interrupt(payload)
+            return interrupt(interrupt_payload(step.request))
         except (RuntimeError, KeyError) as exc:
             raise ConfigurationError(
-                'on_authorization_required="interrupt" needs the tool to run inside a '
-                "LangGraph graph compiled with a checkpointer (e.g. create_agent(..., "
+                'An "interrupt" policy needs the tool to run inside a LangGraph graph '
+                "compiled with a checkpointer (e.g. create_agent(..., "
                 "checkpointer=InMemorySaver())), invoked with a thread_id."
             ) from exc
 
+    # -- the outcome -----------------------------------------------------------------
 
-def _declined_output(error: AuthorizationRequired) -> Output:
-    text = (
-        f"The user chose not to authorize {error.display_name} now. Do not call this tool "
-        "again unless the user asks; they can authorize later with these links:\n"
-        + "\n".join(f"- {name}: {url}" for name, url in error.links())
-    )
-    return text, error.to_observation()
+    def _render(self, outcome: Outcome, call_id: str | None) -> Output:
+        if isinstance(outcome, Result):
+            if isinstance(outcome.result, tuple):  # a placeholder's "authorized"
+                return outcome.result
+            return note_output(to_output(outcome.result), outcome.notes, outcome.declined)
+        if isinstance(outcome, Observation):
+            return outcome.text, outcome.data
+        if isinstance(outcome, Raise):
+            raise outcome.error
+        assert isinstance(outcome, Failure)
+        error = outcome.error
+        if self.retryable_errors == "raise" and is_retryable(error):
+            raise error
+        if call_id is None:
+            raise GatewayToolError.from_gateway_error(error)
+        message = ToolMessage(
+            cast("list[str | dict[Any, Any]]", error_message(error)),
+            artifact=error.to_observation(),
+            tool_call_id=call_id,
+            name=self.name,
+            status="error",
+        )
+        return message, None
+
+
+def _call_id(args: tuple[Any, ...]) -> str | None:
+    return next((str(a) for a in args if isinstance(a, _CallId)), None)
 
 
 def _open_objects(schema: dict[str, Any]) -> dict[str, Any]:

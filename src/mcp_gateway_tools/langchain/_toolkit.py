@@ -9,15 +9,23 @@ and carries the LangChain-side options.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict, Field, InstanceOf, SecretStr, SkipValidation
 
+from .._engine import ApprovalRule
 from .._gateway import Gateway
 from .._sync import run_sync
 from .._toolset import ToolFilter, load_tool_specs
-from ._policy import AuthorizationCallback, AuthorizationOnLoad, AuthorizationPolicy, check_policy
+from ._policy import (
+    AuthorizationCallback,
+    AuthorizationOnLoad,
+    AuthorizationPolicy,
+    InteractionPolicy,
+    check_policy,
+    policies,
+)
 from ._tool import GatewayTool
 
 __all__ = ["GatewayToolkit"]
@@ -34,9 +42,18 @@ class GatewayToolkit(BaseToolkit):
             :class:`~mcp_gateway_tools.ToolInfo`.
         name_prefix: prepended to every tool name (``"<prefix>_<name>"``).
         on_authorization_required: ``"observation"`` (default), ``"raise"`` or
-            ``"interrupt"``; see :mod:`mcp_gateway_tools.langchain`.
-        authorization_callback: called (sync or async) with the authorization payload
-            whenever a call needs the user's consent, whatever the policy.
+            ``"interrupt"``, or a callable answering it; see ``docs/interactions.md``.
+        on_input_required: what a server's form elicitation does: ``"auto"``
+            (default: interrupt under a checkpointer, else tell the model and decline),
+            ``"interrupt"``, ``"observation"``, ``"decline"``, ``"raise"`` or a callable.
+        approval: which calls need a person's approval first (``"destructive"``, tool
+            names, a predicate, ``True``); default none. The same rule builds
+            ``HumanInTheLoopMiddleware`` (:func:`~mcp_gateway_tools.langchain.interrupt_on`).
+        on_approval_required: how approval is asked (as ``on_input_required``).
+        authorization_callback: called (sync or async) with the payload of every
+            request (consent, form, approval) the user is told of, whatever the policy.
+        retryable_errors: ``"message"`` (default) or ``"raise"``, to let
+            ``ToolRetryMiddleware(retry_on=retry_on)`` retry 429 and 5xx.
         on_authorization_required_at_load: ``"placeholder"`` (default: a server the
             user must authorize before it can even be listed gives one
             ``authorize_<server>`` tool) or ``"raise"``.
@@ -52,11 +69,17 @@ class GatewayToolkit(BaseToolkit):
     servers: list[str]
     tool_filter: SkipValidation[ToolFilter | None] = Field(default=None, exclude=True)
     name_prefix: str | None = None
-    on_authorization_required: AuthorizationPolicy = "observation"
+    on_authorization_required: SkipValidation[AuthorizationPolicy | InteractionPolicy] = (
+        "observation"
+    )
+    on_input_required: SkipValidation[InteractionPolicy] = "auto"
+    approval: SkipValidation[ApprovalRule] = Field(default=None, exclude=True)
+    on_approval_required: SkipValidation[InteractionPolicy] = "auto"
     authorization_callback: SkipValidation[AuthorizationCallback | None] = Field(
         default=None, exclude=True, repr=False
     )
     on_authorization_required_at_load: AuthorizationOnLoad = "placeholder"
+    retryable_errors: Literal["message", "raise"] = "message"
 
     def __init__(
         self,
@@ -65,12 +88,17 @@ class GatewayToolkit(BaseToolkit):
         *,
         tool_filter: ToolFilter | None = None,
         name_prefix: str | None = None,
-        on_authorization_required: AuthorizationPolicy = "observation",
+        on_authorization_required: AuthorizationPolicy | InteractionPolicy = "observation",
+        on_input_required: InteractionPolicy = "auto",
+        approval: ApprovalRule = None,
+        on_approval_required: InteractionPolicy = "auto",
         authorization_callback: AuthorizationCallback | None = None,
         on_authorization_required_at_load: AuthorizationOnLoad = "placeholder",
+        retryable_errors: Literal["message", "raise"] = "message",
         **kwargs: Any,
     ) -> None:
         check_policy(on_authorization_required, on_authorization_required_at_load)
+        policies(on_authorization_required, on_input_required, on_approval_required, approval)
         if servers is None:
             servers = [gateway.server_name(None)]  # the server of a full server URL
         elif isinstance(servers, str):
@@ -81,8 +109,12 @@ class GatewayToolkit(BaseToolkit):
             "tool_filter": tool_filter,
             "name_prefix": name_prefix,
             "on_authorization_required": on_authorization_required,
+            "on_input_required": on_input_required,
+            "approval": approval,
+            "on_approval_required": on_approval_required,
             "authorization_callback": authorization_callback,
             "on_authorization_required_at_load": on_authorization_required_at_load,
+            "retryable_errors": retryable_errors,
         }
         super().__init__(**fields, **kwargs)
 
@@ -106,12 +138,19 @@ class GatewayToolkit(BaseToolkit):
             token=token,
             on_authorization_required=self.on_authorization_required_at_load,
         )
+        engine = policies(
+            self.on_authorization_required,
+            self.on_input_required,
+            self.on_approval_required,
+            self.approval,
+        )
         return [
             GatewayTool.from_spec(
                 self.gateway,
                 spec,
-                on_authorization_required=self.on_authorization_required,
+                policies=engine,
                 authorization_callback=self.authorization_callback,
+                retryable_errors=self.retryable_errors,
             )
             for spec in specs
         ]

@@ -9,18 +9,33 @@ the ``mcp_gateway_tools.user_token()`` binding, else the Gateway's service token
 the user must authorize a downstream service, the tool returns the consent links to
 the model, writes an :class:`AuthorizationRequiredEvent` to the workflow stream, and,
 with ``on_authorization_required="wait"``, waits for the app's
-:class:`AuthorizationCompletedEvent` before retrying once.
+:class:`AuthorizationCompletedEvent` before retrying once. Form elicitations
+(:class:`InputRequiredEvent` / :class:`InputAnswerEvent`) and approvals
+(:class:`ApprovalRequiredEvent` / :class:`ApprovalAnswerEvent`) follow the same engine
+(``docs/interactions.md``); progress and server logs arrive as :class:`ProgressEvent`
+and :class:`ServerLogEvent`.
 """
 
 from . import _require  # noqa: F401  (first: a missing extra names its pip install)
-from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
+from ._events import (
+    ApprovalAnswerEvent,
+    ApprovalRequiredEvent,
+    AuthorizationCompletedEvent,
+    AuthorizationRequiredEvent,
+    InputAnswerEvent,
+    InputRequiredEvent,
+    ProgressEvent,
+    ServerLogEvent,
+)
 from ._flow import TOKEN_KEY
 from ._schema import GatewayToolMetadata
 from ._spec import GatewayToolSpec
-from ._tool import AuthorizationCallback, AuthorizationPolicy, GatewayTool
+from ._tool import AuthorizationCallback, AuthorizationPolicy, GatewayTool, InteractionPolicy
 
 __all__ = [
     "TOKEN_KEY",
+    "ApprovalAnswerEvent",
+    "ApprovalRequiredEvent",
     "AuthorizationCallback",
     "AuthorizationCompletedEvent",
     "AuthorizationPolicy",
@@ -28,4 +43,9 @@ __all__ = [
     "GatewayTool",
     "GatewayToolMetadata",
     "GatewayToolSpec",
+    "InputAnswerEvent",
+    "InputRequiredEvent",
+    "InteractionPolicy",
+    "ProgressEvent",
+    "ServerLogEvent",
 ]

@@ -5,14 +5,16 @@ and *replays the whole step* once the awaited event arrives. A tool that waited 
 therefore know, when it runs again, that this run is the replay: otherwise it would
 call the gateway first, and on success leave a resolved waiter behind that a later
 answer with the same ``request_id`` would wake, re-running an old tool call. The
-tool records each pause in the context store (a counter per request id) and, on the
-replay, collects the answer first, then retries once.
+tool records each pause in the context store (a counter per call and request id) and,
+on the replay, collects the answers first; the engine's flow then finds them when it
+reaches the same question again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from llama_index.core.workflow import Context, Event, WorkflowRuntimeError
@@ -23,12 +25,13 @@ from .._errors import ConfigurationError
 __all__ = [
     "PENDING_KEY",
     "TOKEN_KEY",
+    "call_key",
     "context_token",
     "in_step",
-    "is_pending",
     "mark_pending",
-    "request_id_for",
+    "pending_for",
     "step_context",
+    "stream_writer",
     "take_pending",
     "write_event",
 ]
@@ -68,41 +71,57 @@ def write_event(ctx: Context | None, event: Event) -> None:
         ctx.write_event_to_stream(event)
 
 
-def request_id_for(tool_name: str, arguments: dict[str, Any]) -> str:
-    """Stable across the replay of a step, so the pause and the answer meet."""
-    key = json.dumps({"tool": tool_name, "args": arguments}, sort_keys=True, default=str)
-    return "auth-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+def stream_writer(ctx: Context | None) -> Callable[[Event], None] | None:
+    """Write to ``ctx``'s stream from outside the step (progress arrives on the session's
+    task); decided now, inside the step."""
+    if ctx is not None and in_step(ctx):
+        return ctx.write_event_to_stream
+    return None
 
 
-async def mark_pending(ctx: Context, request_id: str) -> None:
+def call_key(server: str, tool_name: str, arguments: dict[str, Any]) -> str:
+    """Stable across the replay of a step, so a pause and its answer meet."""
+    key = json.dumps([server, tool_name, arguments], sort_keys=True, default=str)
+    return "call-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def _slot(call: str, request_id: str) -> str:
+    return f"{call}|{request_id}"
+
+
+async def mark_pending(ctx: Context, call: str, request_id: str) -> None:
     """Record that a step is about to pause waiting for ``request_id``."""
     try:
         async with ctx.store.edit_state() as state:
             pending = dict(getattr(state, PENDING_KEY, None) or {})
-            pending[request_id] = int(pending.get(request_id, 0)) + 1
+            slot = _slot(call, request_id)
+            pending[slot] = int(pending.get(slot, 0)) + 1
             setattr(state, PENDING_KEY, pending)
     except (AttributeError, ValueError, TypeError):  # a typed state without the key
         return
 
 
-async def is_pending(ctx: Context, request_id: str) -> bool:
+async def pending_for(ctx: Context, call: str) -> list[str]:
+    """The request ids this call paused on and has not collected yet (a replay)."""
     try:
         pending = await ctx.store.get(PENDING_KEY, default=None)
     except (AttributeError, ValueError, KeyError):  # pragma: no cover - typed state
-        return False
-    return bool(pending and pending.get(request_id))
+        return []
+    prefix = f"{call}|"
+    return [k[len(prefix) :] for k, n in (pending or {}).items() if k.startswith(prefix) and n]
 
 
-async def take_pending(ctx: Context, request_id: str) -> None:
+async def take_pending(ctx: Context, call: str, request_id: str) -> None:
     """Forget one recorded pause for ``request_id`` (its answer has been collected)."""
     try:
         async with ctx.store.edit_state() as state:
             pending = dict(getattr(state, PENDING_KEY, None) or {})
-            left = int(pending.get(request_id, 0)) - 1
+            slot = _slot(call, request_id)
+            left = int(pending.get(slot, 0)) - 1
             if left > 0:
-                pending[request_id] = left
+                pending[slot] = left
             else:
-                pending.pop(request_id, None)
+                pending.pop(slot, None)
             setattr(state, PENDING_KEY, pending)
     except (AttributeError, ValueError, TypeError):  # pragma: no cover - typed state
         return

@@ -17,10 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 
+from .._engine import ApprovalRule
 from .._errors import ConfigurationError
 from .._sync import run_sync
 from .._toolset import ToolFilter, load_tool_specs
-from ._tool import POLICIES, AuthorizationCallback, AuthorizationPolicy, GatewayTool
+from ._tool import (
+    POLICIES,
+    AuthorizationCallback,
+    AuthorizationPolicy,
+    GatewayTool,
+    InteractionPolicy,
+)
 
 if TYPE_CHECKING:
     from llama_index.core.tools import ToolMetadata
@@ -40,10 +47,12 @@ class GatewayToolSpec(BaseToolSpec):
         tool_filter: names to keep (``"tool"`` or ``"server/tool"``),
             ``{"allow": [...], "block": [...]}``, or a predicate on ``ToolInfo``.
         name_prefix: prefix every tool name (``"<prefix>_<name>"``).
-        on_authorization_required: ``"observation"`` | ``"raise"`` | ``"wait"``,
-            see :class:`GatewayTool`. ``"raise"`` also makes loading raise instead of
-            yielding ``authorize_<server>`` tools.
-        callback: called with each ``AuthorizationRequiredEvent``.
+        on_authorization_required: ``"observation"`` | ``"raise"`` | ``"wait"`` (or a
+            callable), see :class:`GatewayTool`. ``"raise"`` also makes loading raise
+            instead of yielding ``authorize_<server>`` tools.
+        on_input_required, approval, on_approval_required: see :class:`GatewayTool`
+            and ``docs/interactions.md``.
+        callback: told of each request event (consent, form, approval).
         wait_timeout: seconds a ``"wait"`` tool waits for the app's answer.
         call_timeout: seconds a tool call may take (default: the Gateway's).
         return_direct: tool names whose output ends the agent's turn.
@@ -58,13 +67,16 @@ class GatewayToolSpec(BaseToolSpec):
         *,
         tool_filter: ToolFilter | None = None,
         name_prefix: str | None = None,
-        on_authorization_required: AuthorizationPolicy = "observation",
+        on_authorization_required: AuthorizationPolicy | InteractionPolicy = "observation",
+        on_input_required: InteractionPolicy = "auto",
+        approval: ApprovalRule = None,
+        on_approval_required: InteractionPolicy = "auto",
         callback: AuthorizationCallback | None = None,
         wait_timeout: float | None = 600.0,
         call_timeout: float | None = None,
         return_direct: Sequence[str] = (),
     ) -> None:
-        if on_authorization_required not in POLICIES:
+        if not callable(on_authorization_required) and on_authorization_required not in POLICIES:
             raise ConfigurationError(f"on_authorization_required must be one of {POLICIES}")
         if isinstance(servers, str):
             servers = [servers]
@@ -74,7 +86,10 @@ class GatewayToolSpec(BaseToolSpec):
         self.servers = [gateway.server_name(s) for s in servers]
         self.tool_filter = tool_filter
         self.name_prefix = name_prefix
-        self.on_authorization_required: AuthorizationPolicy = on_authorization_required
+        self.on_authorization_required = on_authorization_required
+        self.on_input_required = on_input_required
+        self.approval = approval
+        self.on_approval_required = on_approval_required
         self.callback = callback
         self.wait_timeout = wait_timeout
         self.call_timeout = call_timeout
@@ -118,6 +133,9 @@ class GatewayToolSpec(BaseToolSpec):
                 self.gateway,
                 spec,
                 on_authorization_required=self.on_authorization_required,
+                on_input_required=self.on_input_required,
+                approval=self.approval,
+                on_approval_required=self.on_approval_required,
                 callback=self.callback,
                 wait_timeout=self.wait_timeout,
                 call_timeout=self.call_timeout,

@@ -7,6 +7,11 @@ Context is where a request's ``user_token`` lives and where events are written. 
 ``ToolOutput`` (``is_error`` lost, ``str()`` of the value shown to the model), so
 ``call``/``acall`` are replaced wholesale: the tool builds its own ``ToolOutput``.
 
+What to do when the user must act (consent, a form, approval) is decided by the core
+engine (:func:`mcp_gateway_tools._engine.tool_flow`), shared with the LangChain
+adapter; this module performs its steps with workflow events and
+``ctx.wait_for_event``.
+
 The tool object holds no identity. Token per call: the workflow Context store key
 ``"user_token"``, else :func:`mcp_gateway_tools.user_token`, else the Gateway's
 service token; none at all raises :class:`~mcp_gateway_tools.MissingUserToken`.
@@ -19,33 +24,64 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from llama_index.core.base.llms.types import TextBlock as LITextBlock
 from llama_index.core.tools import FunctionTool, ToolOutput
 
-from .._errors import (
-    AuthorizationRequired,
-    ConfigurationError,
-    GatewayError,
-    MissingUserToken,
+from .._elicitation import Progress, ServerLog
+from .._engine import (
+    ApprovalRule,
+    Ask,
+    Call,
+    CallContext,
+    Failure,
+    Notify,
+    Observation,
+    Outcome,
+    Pause,
+    Policies,
+    Raise,
+    Result,
+    Step,
+    adrive,
+    ask_app,
+    normalize_policy,
+    tool_flow,
 )
+from .._errors import ConfigurationError, GatewayError, MissingUserToken
+from .._interactions import InteractionHandler
 from .._sync import run_sync
 from .._toolset import ToolSpec, check_authorization, validate_arguments
 from . import _flow
-from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
-from ._render import authorization_output, declined_output, error_output, result_output
+from ._events import (
+    ProgressEvent,
+    RequestEvent,
+    ServerLogEvent,
+    answer_event_type,
+    answer_value,
+    request_event,
+)
+from ._render import error_output, result_output
 from ._schema import GatewayToolMetadata, schema_model
 
 if TYPE_CHECKING:
-    from llama_index.core.workflow import Context
+    from llama_index.core.workflow import Context, Event
     from pydantic import SecretStr
 
     from .._gateway import Gateway
 
-__all__ = ["POLICIES", "AuthorizationCallback", "AuthorizationPolicy", "GatewayTool"]
+__all__ = [
+    "POLICIES",
+    "AuthorizationCallback",
+    "AuthorizationPolicy",
+    "GatewayTool",
+    "InteractionPolicy",
+]
 
 logger = logging.getLogger("mcp_gateway_tools.llamaindex")
 
 AuthorizationPolicy = Literal["observation", "raise", "wait"]
-AuthorizationCallback = Callable[[AuthorizationRequiredEvent], Awaitable[None] | None]
+InteractionPolicy = Literal["auto", "observation", "wait", "raise", "decline"] | InteractionHandler
+AuthorizationCallback = Callable[[RequestEvent], Awaitable[None] | None]
 POLICIES = ("observation", "raise", "wait")
 
 
@@ -59,8 +95,16 @@ class GatewayTool(FunctionTool):
             links to the model; ``"raise"`` raises
             :class:`~mcp_gateway_tools.AuthorizationRequired`; ``"wait"`` pauses the
             workflow until the app sends :class:`AuthorizationCompletedEvent`, then
-            retries once (without a running workflow it behaves as ``"observation"``).
-        callback: called (sync or async) with each :class:`AuthorizationRequiredEvent`.
+            retries once (without a running workflow it behaves as ``"observation"``);
+            or a callable answering it.
+        on_input_required: a server's form elicitation: ``"auto"`` (default: wait for
+            an :class:`InputAnswerEvent` in a workflow, else tell the model and
+            decline), ``"wait"``, ``"observation"``, ``"decline"``, ``"raise"``, or a
+            callable answering it.
+        approval: which calls need a person's approval first (see
+            ``docs/interactions.md``); ``on_approval_required`` how it is asked.
+        callback: told (sync or async) of each request event; a callback that raises
+            is logged and ignored.
         wait_timeout: seconds to wait for the app's answer under ``"wait"``.
         call_timeout: seconds a call may take (default: the Gateway's).
         return_direct: LlamaIndex's flag: end the agent turn with this tool's output.
@@ -71,13 +115,16 @@ class GatewayTool(FunctionTool):
         gateway: Gateway,
         spec: ToolSpec,
         *,
-        on_authorization_required: AuthorizationPolicy = "observation",
+        on_authorization_required: AuthorizationPolicy | InteractionPolicy = "observation",
+        on_input_required: InteractionPolicy = "auto",
+        approval: ApprovalRule = None,
+        on_approval_required: InteractionPolicy = "auto",
         callback: AuthorizationCallback | None = None,
         wait_timeout: float | None = 600.0,
         call_timeout: float | None = None,
         return_direct: bool = False,
     ) -> None:
-        if on_authorization_required not in POLICIES:
+        if not callable(on_authorization_required) and on_authorization_required not in POLICIES:
             raise ConfigurationError(f"on_authorization_required must be one of {POLICIES}")
         metadata = GatewayToolMetadata(
             name=spec.name,
@@ -92,7 +139,13 @@ class GatewayTool(FunctionTool):
         self.ctx_param_name = "ctx"
         self._gateway = gateway
         self._spec = spec
-        self._policy: AuthorizationPolicy = on_authorization_required
+        self._policy = on_authorization_required
+        self._policies = Policies(
+            authorization=normalize_policy(on_authorization_required, what="policy"),
+            input=normalize_policy(on_input_required, what="on_input_required"),
+            approval=normalize_policy(on_approval_required, what="on_approval_required"),
+            approval_rule=approval,
+        )
         self._callback = callback
         self._wait_timeout = wait_timeout
         self._call_timeout = call_timeout
@@ -156,130 +209,159 @@ class GatewayTool(FunctionTool):
         self, arguments: dict[str, Any], ctx: Context | None, token: str | SecretStr | None
     ) -> ToolOutput:
         name = self._spec.name
-        waits = self._policy == "wait" and _flow.in_step(ctx)
-        request_id = _flow.request_id_for(name, arguments)
-        if waits:
+        if not self._spec.is_placeholder:
+            try:
+                validate_arguments(self._spec, arguments)
+            except GatewayError as exc:
+                return error_output(name, arguments, exc)
+        can_wait = _flow.in_step(ctx)
+        call = _flow.call_key(self._spec.server, name, arguments)
+        collected: dict[str, object] = {}
+        if can_wait:
             assert ctx is not None
-            if await _flow.is_pending(ctx, request_id):
-                return await self._after_wait(arguments, ctx, token, request_id)
-        try:
-            return await self._attempt(arguments, token)
-        except AuthorizationRequired as exc:
-            if not waits:
-                return await self._authorization(exc, arguments, ctx, request_id)
-            assert ctx is not None
-            event = self._event(exc, request_id, waiting=True)
-            await self._notify(event)
-            await _flow.mark_pending(ctx, request_id)
-            # Pauses the step (the runtime replays it when the answer arrives).
-            answer = await ctx.wait_for_event(
-                AuthorizationCompletedEvent,
-                waiter_event=event,
-                requirements={"request_id": request_id},
-                timeout=self._wait_timeout,
-            )
-            await _flow.take_pending(ctx, request_id)  # a runtime that awaits in place
-            return await self._retry(arguments, ctx, token, request_id, answer)
+            collected = await self._collect(ctx, call)  # the replay of a paused step
+        writer = _flow.stream_writer(ctx)
 
-    async def _after_wait(
-        self, arguments: dict[str, Any], ctx: Context, token: str | SecretStr | None, rid: str
-    ) -> ToolOutput:
-        """The replay of a step that paused: collect the app's answer, retry once."""
-        answer: AuthorizationCompletedEvent | None
+        async def perform(step: Step) -> Any:
+            if isinstance(step, Call):
+                return await self._attempt(step, token, writer)
+            if isinstance(step, Notify):
+                return await self._notify(request_event(step.request, waiting=False), writer)
+            if isinstance(step, Ask):
+                return await ask_app(step.handler, step.request)
+            assert ctx is not None
+            return await self._wait(step, ctx, call, collected, writer)
+
+        context = CallContext(
+            tool=name,
+            server=self._spec.server,
+            mcp_name=self._spec.mcp_name,
+            arguments=arguments,
+            info=self._spec.info,
+            can_pause=can_wait,
+            policies=self._policies,
+            pause_falls_back=True,
+        )
+        outcome = await adrive(tool_flow(context), perform)
+        return self._render(outcome, arguments)
+
+    async def _collect(self, ctx: Context, call: str) -> dict[str, object]:
+        """Answers to the pauses this call made before the step was replayed."""
+        answers: dict[str, object] = {}
+        for rid in await _flow.pending_for(ctx, call):
+            answers[rid] = await self._answer(ctx, call, rid, waiter=None)
+        return answers
+
+    async def _answer(
+        self, ctx: Context, call: str, rid: str, waiter: RequestEvent | None
+    ) -> object:
+        """Wait for the app's answer to ``rid`` (pausing the step on a first pass)."""
+        answer: Event | None
         try:
             answer = await ctx.wait_for_event(
-                AuthorizationCompletedEvent,
+                answer_event_type(rid),
+                waiter_event=waiter,
                 requirements={"request_id": rid},
                 timeout=self._wait_timeout,
             )
         except TimeoutError:
             answer = None
-            logger.info("authorization wait timed out tool=%s", self._spec.name)
-        await _flow.take_pending(ctx, rid)
-        return await self._retry(arguments, ctx, token, rid, answer)
+            logger.info("wait timed out tool=%s request=%s", self._spec.name, rid)
+        await _flow.take_pending(ctx, call, rid)
+        return answer_value(answer)
 
-    async def _retry(
+    async def _wait(
         self,
-        arguments: dict[str, Any],
+        step: Pause,
         ctx: Context,
-        token: str | SecretStr | None,
-        rid: str,
-        answer: AuthorizationCompletedEvent | None,
-    ) -> ToolOutput:
-        if answer is not None and not answer.approved:
-            return declined_output(self._spec.name, arguments, rid)
-        try:
-            return await self._attempt(arguments, token)
-        except AuthorizationRequired as exc:
-            # Still not authorized (or the wait timed out): tell the model, stop waiting.
-            event = self._event(exc, rid, waiting=False)
-            _flow.write_event(ctx, event)
-            await self._notify(event)
-            return authorization_output(self._spec.name, arguments, exc)
+        call: str,
+        collected: dict[str, object],
+        writer: Callable[[Event], None] | None,
+    ) -> object:
+        rid = step.request.request_id
+        if rid in collected:
+            return collected.pop(rid)
+        event = request_event(step.request, waiting=True)
+        await self._notify(event, None)  # wait_for_event writes the waiter to the stream
+        await _flow.mark_pending(ctx, call, rid)
+        return await self._answer(ctx, call, rid, waiter=event)
 
     async def _attempt(
-        self, arguments: dict[str, Any], token: str | SecretStr | None
-    ) -> ToolOutput:
-        """One gateway call; AuthorizationRequired and MissingUserToken escape, the rest render."""
+        self, step: Call, token: str | SecretStr | None, writer: Callable[[Event], None] | None
+    ) -> Any:
+        """One gateway call; a GatewayError goes back to the engine, the rest renders."""
         name = self._spec.name
+
+        def progress(update: Progress) -> None:
+            if writer is not None:
+                writer(ProgressEvent.of(update))
+
+        def log(entry: ServerLog) -> None:
+            if writer is not None:
+                writer(ServerLogEvent.of(entry))
+
         try:
             if self._spec.is_placeholder:
                 pending = await check_authorization(self._gateway, self._spec.server, token=token)
                 if pending is not None:
-                    raise pending
+                    return pending
                 return ToolOutput(
                     tool_name=name,
                     content=(
                         f"Access to {self._spec.server} is authorized. Its tools become "
                         "available when the application reloads its tool list."
                     ),
-                    raw_input={"args": (), "kwargs": dict(arguments)},
+                    raw_input={"args": (), "kwargs": dict(step.arguments)},
                     raw_output={"type": "authorized", "server": self._spec.server},
                 )
-            validate_arguments(self._spec, arguments)
-            result = await self._gateway.call_tool(
+            validate_arguments(self._spec, step.arguments)  # again: the user may have edited
+            return await self._gateway.call_tool(
                 self._spec.server,
                 self._spec.mcp_name,
-                arguments,
+                step.arguments,
                 token=token,
                 timeout=self._call_timeout,
                 known_tool=self._spec.info,
+                on_interaction=step.on_interaction,
+                answers=step.answers,
+                unanswered_input=step.unanswered_input,
+                on_progress=progress,
+                on_log=log,
             )
-        except (AuthorizationRequired, MissingUserToken, ConfigurationError):
+        except (MissingUserToken, ConfigurationError):
             raise
         except GatewayError as exc:
             logger.debug("tool=%s failed: %s", name, type(exc).__name__)
-            return error_output(name, arguments, exc)
-        return result_output(name, arguments, result)
+            return exc
 
-    async def _authorization(
-        self,
-        exc: AuthorizationRequired,
-        arguments: dict[str, Any],
-        ctx: Context | None,
-        request_id: str,
-    ) -> ToolOutput:
-        """Policies ``observation`` and ``raise`` (and ``wait`` outside a workflow)."""
-        event = self._event(exc, request_id, waiting=False)
-        _flow.write_event(ctx, event)
-        await self._notify(event)
-        if self._policy == "raise":
-            raise exc
-        return authorization_output(self._spec.name, arguments, exc)
+    def _render(self, outcome: Outcome, arguments: dict[str, Any]) -> ToolOutput:
+        name = self._spec.name
+        raw_input = {"args": (), "kwargs": dict(arguments)}
+        if isinstance(outcome, Result):
+            if isinstance(outcome.result, ToolOutput):  # a placeholder's "authorized"
+                return outcome.result
+            output = result_output(name, arguments, outcome.result)
+            if outcome.notes:
+                notes = [LITextBlock(text=note) for note in outcome.notes]
+                output.blocks = notes + list(output.blocks)
+            return output
+        if isinstance(outcome, Observation):
+            return ToolOutput(
+                tool_name=name,
+                content=outcome.text,
+                raw_input=raw_input,
+                raw_output=outcome.data,
+                is_error=False,
+            )
+        if isinstance(outcome, Raise):
+            raise outcome.error
+        assert isinstance(outcome, Failure)
+        return error_output(name, arguments, outcome.error)
 
-    def _event(
-        self, exc: AuthorizationRequired, request_id: str, *, waiting: bool
-    ) -> AuthorizationRequiredEvent:
-        return AuthorizationRequiredEvent.from_error(
-            exc,
-            request_id=request_id,
-            tool_name=self._spec.name,
-            server=self._spec.server,
-            waiting=waiting,
-        )
-
-    async def _notify(self, event: AuthorizationRequiredEvent) -> None:
-        """Run the app's callback; its failure must not turn into a tool failure."""
+    async def _notify(self, event: RequestEvent, writer: Callable[[Event], None] | None) -> None:
+        """Write the event and tell the app's callback; its failure never fails the tool."""
+        if writer is not None:
+            writer(event)
         if self._callback is None:
             return
         try:

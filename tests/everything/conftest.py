@@ -1,0 +1,37 @@
+"""One server-everything process per test module, and Gateways that reach it by alias."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from mcp_gateway_tools import Gateway
+from tests.everything.server import EverythingServer
+
+SERVER = "everything"
+"""The alias every test uses for the reference server."""
+
+
+@pytest.fixture(scope="module")
+def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EverythingServer]:
+    server = EverythingServer(tmp_path_factory.mktemp("everything"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def gateway_for(server: EverythingServer) -> Gateway:
+    """A Gateway that names the reference server's URL under the ``everything`` alias."""
+    gw = Gateway(server.url.removesuffix("/mcp"), token="everything-test")
+    gw.endpoint = lambda server_=None: server.url  # type: ignore[method-assign]  # TEMP
+    return gw
+
+
+@pytest.fixture
+async def gateway(everything: EverythingServer) -> AsyncIterator[Gateway]:
+    """A Gateway that names the reference server's URL under the ``everything`` alias."""
+    async with gateway_for(everything) as gw:
+        yield gw
