@@ -12,12 +12,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import mcp_types
+from pydantic import SecretStr
 
 from ._errors import GatewayError
 from ._tokens import Credential
 from ._untrusted import redact, sanitize
 
-__all__ = ["addressed_by_path", "cause_of", "detached", "redacted_result"]
+__all__ = ["addressed_by_path", "cause_of", "detached", "masked", "redacted_result"]
 
 
 def addressed_by_path(base_url: str | None) -> bool:
@@ -77,3 +78,12 @@ def redacted_result(raw: Any, secrets: tuple[Any, ...]) -> Any:
                 blocks[index] = block.model_copy(update={"text": text})
                 changed = True
     return raw.model_copy(update={"content": blocks}) if changed else raw
+
+
+def masked(token: Any) -> Any:
+    """A plain ``str`` token as a SecretStr; anything else (SecretStr, provider) as is.
+
+    Called first in the public methods: an error's traceback passes their frames, and a
+    locals-capturing error tracker must find ``**********`` there, not the token.
+    """
+    return SecretStr(token) if isinstance(token, str) else token

@@ -1,7 +1,8 @@
-"""The benchmark machinery, run with minimal sizes so that it cannot rot.
+"""The benchmark harness, run with minimal sizes so that it cannot rot.
 
-This checks that every step runs and the report and the plot get written, not any
-figure: the numbers mean nothing at these sizes.
+This checks that every step runs and that the report, the plots and the README block
+are written from the run's data, never any figure: the numbers mean nothing at these
+sizes. (Speed claims live in docs/benchmarks.md, measured by ``python -m benchmarks``.)
 """
 
 from __future__ import annotations
@@ -11,84 +12,96 @@ import sys
 from pathlib import Path
 
 import pytest
+from benchmarks.__main__ import collect, main
+from benchmarks.child import Child, Remote
+from benchmarks.data import ROOT, Config, Report
+from benchmarks.steps import running_servers
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
+from benchmarks import report as render
 
-import run  # noqa: E402  (benchmarks/run.py, not a package)
-from _plot import plot  # noqa: E402
-from _readme import readme_block, update_readme  # noqa: E402
-from _report import markdown, targets  # noqa: E402
+OURS = ["ours-langchain", "ours-llamaindex"]
 
 
 @pytest.fixture
-def quick() -> run.Config:
-    cfg = run.Config.quick()
+def quick() -> Config:
+    cfg = Config.quick()
     cfg.in_process = True  # no process per contender: seconds, not minutes
-    cfg.warm = ["ours-langchain", "ours-llamaindex", "raw-fastmcp", "raw-httpx2", "langchain.mcp"]
-    cfg.first = ["ours-langchain", "raw-fastmcp", "llama-index-tools-mcp"]
-    cfg.many = ["ours-langchain", "raw-fastmcp", "langchain-mcp-adapters"]
-    cfg.requests = ["ours-langchain", "ours-llamaindex", "langchain.mcp"]
+    cfg.distance = [*OURS, "fastmcp-reused", "fastmcp-fresh", "langchain.mcp"]
+    cfg.thin = ["thin-langchain"]
+    cfg.loopback_only = ["raw-httpx2"]
+    cfg.first = [*OURS, "fastmcp-fresh", "langchain.mcp"]
+    cfg.turn = [*OURS, "fastmcp-reused", "thin-langchain"]
+    cfg.many = ["ours-langchain", "fastmcp-reused"]
+    cfg.identity_count, cfg.identity_calls = 12, 30
     return cfg
 
 
-async def test_every_step_runs_and_the_report_is_written(quick: run.Config, tmp_path: Path) -> None:
-    report = await run.collect(quick, log=lambda _: None)
+@pytest.mark.timeout(600)
+async def test_every_step_runs_and_the_report_is_generated_from_its_data(
+    quick: Config, tmp_path: Path
+) -> None:
+    report = await collect(quick, log=lambda _: None)
 
-    assert len(report.warm) == 5
-    assert all(s.seconds for s in report.warm.values())
-    assert len(report.first) == 3
-    # ours and raw ran; langchain-mcp-adapters either ran or says why it cannot here
-    names = {row["name"] for row in report.many}
-    assert {"ours: LangChain GatewayTool", "raw fastmcp Client (one per user)"} <= names
-    assert len(names) + len(report.unavailable) == 3
-    assert all(row["calls"] > 0 and row["errors"] == 0 for row in report.many)
-    # the steady-state count is exact even at this size: ours send one POST per call
-    assert report.requests["ours: LangChain GatewayTool"] == {"tools/call": 1.0}
-    assert report.requests["ours: LlamaIndex GatewayTool"] == {"tools/call": 1.0}
-    assert sum(report.requests["langchain.mcp (session per call)"].values()) > 1
-    assert len(report.loading) == 6
+    for measure in ("first", "warm", "turn"):
+        for rtt in quick.round_trips_ms:
+            assert all(s.seconds for s in report.tables[f"{measure}@{rtt:g}"].values())
+    assert set(report.tables["warm@0"]) == {*quick.distance, *quick.thin, "raw-httpx2"}
+    # counted at the server, exact at any size: ours send one request per warm call
+    for key in OURS:
+        assert report.counts[key]["warm"] == {"tools/call": 1.0}
+        assert report.counts[key]["first"]["tools/call"] == 1.0
+    assert sum(report.counts["langchain.mcp"]["warm"].values()) > 1
+    assert {"ours-langchain", "fastmcp-reused"} <= set(report.many)
+    assert all(row["errors"] == 0 for row in report.many.values())
+    ours = report.identities["ours-langchain"]
+    assert ours["identities_seen"] == 12
+    assert ours["errors"] == 0
+    assert ours["series"]
+    assert report.profile["ours-langchain"]["groups"]["ours"] > 0
+    assert len(report.tables["loading"]) == 6
 
-    text = markdown(report, command="test")
+    text = render.markdown(report)
     # a saved run renders to the same report
-    saved = run.Report.from_json(json.loads(json.dumps(report.to_json())))
-    assert markdown(saved, command="test") == text
-    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5."):
+    saved = Report.from_json(json.loads(json.dumps(report.to_json())))
+    assert render.markdown(saved) == text
+    for heading in ("## Targets", "### loopback", "### 10 ms round trip", "## 2.", "## 7."):
         assert heading in text
-    assert "| ours: LangChain GatewayTool |" in text
-    verdicts = targets(report)
-    assert any("1 HTTP request" in target and met for target, _, met, _ in verdicts)
+    claims = {target.claim: met for target, _, met in render.verdicts(report)}
+    assert claims["warm call = 1 round trip (LangChain)"] is True
 
     readme = tmp_path / "README.md"
-    readme.write_text("# x\n<!-- bench:start -->\nOLD-CONTENT\n<!-- bench:end -->\ntail\n")
-    assert update_readme(readme, readme_block(report, command="make bench"))
+    readme.write_text("# x\n<!-- bench:start -->\nOLD\n<!-- bench:end -->\ntail\n")
+    assert render.update_readme(readme, render.readme_block(report))
     updated = readme.read_text()
-    assert "OLD-CONTENT" not in updated
-    assert updated.startswith("# x\n<!-- bench:start -->\n| measurement |")
+    assert "OLD" not in updated
+    assert "| warm tool call |" in updated
     assert updated.endswith("<!-- bench:end -->\ntail\n")
 
-    png = tmp_path / "bench.png"
-    plot(report, png)
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    written = render.plots(report, tmp_path)
+    assert {p.name for p in written} >= {"benchmarks-loopback.png", "benchmarks-10ms.png",
+                                         "benchmarks-identities.png"}  # fmt: skip
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written)
 
 
 def test_command_line_rejects_unknown_steps(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        run.main(["--only", "warm,nonsense"])
+        main(["--only", "distance,nonsense"])
     assert "nonsense" in capsys.readouterr().err
 
 
-async def test_a_contender_in_another_interpreter() -> None:
+@pytest.mark.timeout(300)
+async def test_a_contender_in_another_interpreter_serves_calls_at_once() -> None:
     """How langchain-mcp-adapters (mcp<2) is driven: any contender works the same way."""
-    from _harness import running_server
-    from _remote import RemoteContender
+    import asyncio
 
-    with running_server() as server:
-        remote = RemoteContender("raw-fastmcp", sys.executable)
-        await remote.start(server.url)
+    with running_servers(0) as (url,):
+        remote = Remote(url, Child("fastmcp-reused", sys.executable, str(ROOT)))
+        await remote.start()
         try:
             user = await remote.user("remote-user")
-            assert "bench" in str(await user.call())
+            texts = await asyncio.gather(*(user.call() for _ in range(3)))
+            assert all("bench" in str(text) for text in texts)
+            assert "bench" in await user.tools[0].ainvoke({"text": "bench"})
             await user.aclose()
         finally:
             await remote.aclose()
