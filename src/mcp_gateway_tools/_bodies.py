@@ -39,13 +39,15 @@ or broken gateway must not make us buffer without bound)."""
 
 Decoder = Callable[[bytes, int], bytes]
 
-try:  # optional, as in httpx2: br is offered only when it can be decoded
+try:  # optional, as in httpx2: br is offered only when it can be decoded within a bound
     import brotli as _brotli  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # pragma: no cover - depends on the environment
     _brotli = None
+if _brotli is not None and not hasattr(_brotli.Decompressor(), "can_accept_more_data"):
+    _brotli = None  # pragma: no cover - brotli < 1.1 cannot bound its output
 
 ACCEPT_ENCODING = "gzip, deflate" + (", br" if _brotli is not None else "")
-"""What we ask for: only encodings this module decodes (and so can redact)."""
+"""What we ask for: only encodings this module decodes (and so can bound and redact)."""
 
 
 def bearer_secret(request: httpx2.Request) -> str | None:
@@ -77,13 +79,15 @@ def _zlib_decoder(wbits: int) -> Decoder:
     return decode
 
 
-def _brotli_decoder() -> Decoder:
+def _brotli_decoder() -> Decoder:  # pragma: no cover - brotli is not a dependency
     assert _brotli is not None
     decompressor = _brotli.Decompressor()
 
     def decode(chunk: bytes, limit: int) -> bytes:
-        # brotli gives no output bound; chunks are small (a read), which keeps one
-        # chunk's expansion in check, and the caller stops at the first overflow.
+        # brotli >= 1.1 bounds one call's output (max_output_length); the rest is dropped, as
+        # zlib's unconsumed tail is: the caller stops at the first overflow anyway.
+        if limit:
+            return bytes(decompressor.process(chunk, max_output_length=limit))
         return bytes(decompressor.process(chunk))
 
     return decode
@@ -111,6 +115,9 @@ async def read_error_body(response: httpx2.Response) -> tuple[bytes, bool]:
 
     An encoding we cannot decode gives an empty body (cut): its bytes mean nothing.
     """
+    if hasattr(response, "_content"):  # built in memory, so already decoded by httpx2
+        await response.aclose()
+        return response.content[:MAX_ERROR_BODY], len(response.content) > MAX_ERROR_BODY
     decode = decoder_for(response.headers.get("content-encoding", ""))
     chunks: list[bytes] = []
     size = 0

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import httpx2
 import mcp_types
@@ -410,8 +409,3 @@ def _from_transport(data: Mapping[str, Any], call: Call) -> Failure:
             retry_safe=True,
         )
     return Failure(_session_lost(server), session_lost=True)
-
-
-def addressed_by_path(base_url: str | None) -> bool:
-    """Whether ``base_url`` has a path (``http://h/mcp``), the shape of a pasted endpoint."""
-    return bool(base_url) and urlsplit(base_url or "").path.strip("/") != ""

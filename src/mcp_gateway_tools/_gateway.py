@@ -19,13 +19,12 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx2
-import mcp_types
 from fastmcp import Client
 from pydantic import SecretStr
 
 from . import _auth
 from ._addressing import DEFAULT_TEMPLATE, Addressing, ServerOption
-from ._classify import Failure, addressed_by_path, classify
+from ._classify import Failure, classify
 from ._client import ClientSettings, build_client, call_with_state, seed_output_schemas
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._discovery import ConsentSet, ToolCache
@@ -35,8 +34,11 @@ from ._errors import (
     ConfigurationError,
     GatewayClosed,
     GatewayError,
+    GatewayUnavailable,
     InvalidToken,
+    RateLimited,
 )
+from ._failures import addressed_by_path, cause_of, detached, masked, redacted_result
 from ._headers import HeadersOption, RequestHeaders
 from ._interactions import Answer, InteractionHandler
 from ._sessions import PooledSession, SessionPool
@@ -50,7 +52,6 @@ from ._tokens import (
     pick_token,
 )
 from ._transport import shared_ssl_context
-from ._untrusted import redact, sanitize
 
 __all__ = ["Gateway"]
 
@@ -109,6 +110,11 @@ class Gateway:
             here). Unanswered, a form raises :class:`InputRequired` and a link
             :class:`AuthorizationRequired`; a form is never answered for the user.
             Per call, ``call_tool(on_interaction=...)`` takes precedence.
+        retry_rate_limited: opt-in, off by default: the longest ``Retry-After`` (seconds)
+            the Gateway waits out itself, once, when the gateway answers 429, or 503
+            with ``Retry-After`` to a request that is idempotent (a listing) or did not
+            run (at connect). Longer waits are raised as RateLimited /
+            GatewayUnavailable with ``retry_after`` for the caller to decide.
 
     Use ``async with Gateway(...) as gw`` or call :meth:`aclose`; without either, what
     it opened is closed at interpreter exit, so notebooks need no ceremony.
@@ -130,6 +136,7 @@ class Gateway:
         protocol_mode: ProtocolMode = "auto",
         verify: ssl.SSLContext | bool | str = True,
         on_interaction: InteractionHandler | None = None,
+        retry_rate_limited: float = 0.0,
     ) -> None:
         self._addressing = Addressing(url, endpoint_template=endpoint_template, servers=servers)
         self.base_url = self._addressing.base_url
@@ -161,6 +168,7 @@ class Gateway:
         self._awaiting_consent = ConsentSet(max_entries=self.state_bound)
         self._closed = False
         self.on_interaction = on_interaction
+        self.retry_rate_limited = max(0.0, float(retry_rate_limited))
         _live.add(self)
 
     def __repr__(self) -> str:
@@ -371,7 +379,7 @@ class Gateway:
                 )
                 if consent is not None:
                     raise consent
-                return to_tool_result(_redacted_result(raw, secrets))
+                return to_tool_result(redacted_result(raw, secrets))
 
             return await self._run(name, credential, op, idempotent=False)
 
@@ -381,6 +389,7 @@ class Gateway:
         self, server: str | None = None, *, token: TokenInput | None = None
     ) -> list[ToolInfo]:
         """:meth:`list_tools` for sync code (scripts, threads, notebook cells)."""
+        token = masked(token)  # an error's traceback passes this frame: no plain token
         return run_sync(self.list_tools(server, token=token))
 
     def call_tool_sync(
@@ -402,6 +411,7 @@ class Gateway:
 
         Handlers run on the package's private loop thread.
         """
+        token = masked(token)  # an error's traceback passes this frame: no plain token
         return run_sync(
             self.call_tool(
                 server,
@@ -476,7 +486,7 @@ class Gateway:
                     except Exception as exc:
                         phase = "call"
                         failure = classify(exc, phase="call", **facts)
-                        cause = _cause(exc, credential)
+                        cause = cause_of(exc, credential)
                         if failure.session_lost:
                             pool.discard(entry)
                     else:
@@ -484,8 +494,13 @@ class Gateway:
                         return result
             except Exception as exc:  # the session could not be opened
                 failure = classify(exc, phase="connect", **facts)
-                cause = _cause(exc, credential)
+                cause = cause_of(exc, credential)
             assert failure is not None
+            wait = self._retry_wait(failure.error, idempotent=idempotent or phase == "connect")
+            if attempt == 1 and wait is not None:
+                logger.debug("server=%s asked to retry after %.1f s; waiting once", server, wait)
+                await asyncio.sleep(wait)
+                continue
             if (
                 attempt == 1
                 and phase == "call"
@@ -498,8 +513,25 @@ class Gateway:
                     credential.short,
                 )
                 continue
-            raise self._report(_detached(failure.error, cause), endpoint, credential)
+            raise self._report(detached(failure.error, cause), endpoint, credential)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry_wait(self, error: GatewayError, *, idempotent: bool) -> float | None:
+        """Seconds to wait before the one opt-in retry of a rate-limited request, or None.
+
+        A 429 means the gateway refused the request, so nothing ran; a 503 may come
+        from behind the gateway, so it is retried only where running twice is harmless.
+        """
+        retry_after = getattr(error, "retry_after", None)
+        if self.retry_rate_limited <= 0 or retry_after is None:
+            return None
+        if retry_after > self.retry_rate_limited:
+            return None
+        if isinstance(error, RateLimited) or (
+            type(error) is GatewayUnavailable and error.status == 503 and idempotent
+        ):
+            return float(retry_after)
+        return None
 
     def _report(self, error: GatewayError, endpoint: str, credential: Credential) -> GatewayError:
         """Log a failure (never the token) and remember pending consent."""
@@ -632,54 +664,6 @@ class Gateway:
         if background_loop.is_current():
             raise RuntimeError("use 'await gateway.aclose()' inside the gateway's loop")
         run_sync(self.aclose())
-
-
-def _cause(exc: BaseException, credential: Credential) -> tuple[str, str]:
-    """The underlying failure's type name and message, redacted: kept for debugging."""
-    root: BaseException = exc
-    for _ in range(8):  # the innermost cause names the real failure
-        nxt = root.__cause__ or root.__context__
-        if nxt is None:
-            break
-        root = nxt
-    name = type(exc).__name__ if root is exc else f"{type(exc).__name__} <- {type(root).__name__}"
-    return name, sanitize(str(root), (credential.secret,), limit=300)
-
-
-def _detached(error: GatewayError, cause: tuple[str, str]) -> GatewayError:
-    """``error`` cut loose from the failure it was classified from.
-
-    A GatewayError raised inside the session (a consent request) carries a traceback
-    through the client's frames; it is dropped here, with its links to other
-    exceptions, so that nothing reachable from the raised error holds the headers.
-    """
-    error.__cause__ = None
-    error.__context__ = None
-    error.__suppress_context__ = True
-    error.__traceback__ = None
-    if error.cause_type is None and cause[0]:
-        error.cause_type, error.cause_message = cause
-    return error
-
-
-def _redacted_result(raw: Any, secrets: tuple[Any, ...]) -> Any:
-    """An ``isError`` result with the call's token removed from its text blocks.
-
-    A successful result is the tool's own answer and is left alone. The transport
-    already removed the token from an error result's bytes; this catches a token
-    spelled with JSON ``\\u`` escapes, which only decoding reveals.
-    """
-    if not raw.is_error:
-        return raw
-    blocks = list(raw.content)
-    changed = False
-    for index, block in enumerate(blocks):
-        if isinstance(block, mcp_types.TextContent):
-            text = redact(block.text, secrets)
-            if text != block.text:
-                blocks[index] = block.model_copy(update={"text": text})
-                changed = True
-    return raw.model_copy(update={"content": blocks}) if changed else raw
 
 
 @atexit.register

@@ -14,12 +14,16 @@ stock GZipMiddleware), ``deflate403``, ``bomb401`` (a 64 MiB gzip bomb), ``deep4
 (100,000 nested brackets), ``oauth401`` / ``oauthmeta401`` (an OAuth challenge),
 ``rfc6750`` (a bare ``error="invalid_token"`` challenge), ``badlink-<form>``.
 
+``call-<case>`` serves any connect-time case on ``tools/call`` only (listing works), so
+adapters' tools can be loaded and then meet it mid-session.
+
 Call-time cases (the session opens; ``tools/call`` misbehaves): ``rpcerror``
 (a JSON-RPC error quoting the token), ``escaped`` (the same with ``\\u`` escapes),
 ``iserror`` (an isError result quoting the token), ``elicit`` (``-32042`` with an
 instruction-shaped message and an off-gateway link), ``links100k`` (``-32042`` with
-100,000 links), ``cf`` / ``cfevil`` / ``cfabsolute`` (ContextForge's "Please authorize"
-sentence with a relative, a foreign and a same-origin absolute link).
+100,000 links), ``flaky429`` (every other call 429 with ``Retry-After: 0``),
+``cf`` / ``cfevil`` / ``cfabsolute`` (ContextForge's "Please authorize" sentence with
+a relative, a foreign and a same-origin absolute link).
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class HostileGateway:
         self.inner = echo_server().http_app(path="/mcp/echo/server")
         self._bomb: bytes | None = None
         self._gzip = GZipMiddleware(self._gzip_app, minimum_size=1)
+        self.flaky_calls = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,14 +83,18 @@ class HostileGateway:
         body = await read_body(receive) if scope["method"] == "POST" else b""
         receive = replay(body, receive)
         method = _method(body)
-        scope = {**scope, "hostile_token": token, "hostile_case": case}
         if not case:
             await send_raw(send, 404, b"Not Found", b"text/plain")
             return
-        if case.startswith("gzip"):
+        # "call-<case>": the session opens and lists; only tools/call gets <case>.
+        late = case.startswith("call-")
+        case = case.removeprefix("call-")
+        armed = scope["method"] == "POST" and (not late or method == "tools/call")
+        scope = {**scope, "hostile_token": token, "hostile_case": case}
+        if case.startswith("gzip") and armed:
             await self._gzip(scope, receive, send)
             return
-        answer = self._connect_case(case, token) if scope["method"] == "POST" else None
+        answer = self._connect_case(case, token) if armed else None
         if answer is None and method == "tools/call":
             answer = self._call_case(case, token, json.loads(body)["id"])
         if answer is None:
@@ -189,6 +198,11 @@ class HostileGateway:
                 [],
             )
 
+        if case == "flaky429":  # every other call is rate limited, Retry-After: 0
+            self.flaky_calls += 1
+            if self.flaky_calls % 2:
+                return 429, {"detail": "slow down"}, [(b"retry-after", b"0")]
+            return None
         if case == "rpcerror":
             return rpc({"code": -32603, "message": f"bad credentials Bearer {token}"})
         if case == "escaped":
