@@ -99,12 +99,15 @@ def set_round_trip(url: str, rtt_ms: float) -> None:
 
 
 async def alternate(
-    ops: dict[str, Timed], *, rounds: int, per_round: int, cpu: bool = True
+    ops: dict[str, Timed], *, rounds: int, per_round: int, cpu: bool = True, prime: bool = False
 ) -> dict[str, Samples]:
-    """Run each op ``per_round`` times per round, alternating between them."""
+    """Run each op ``per_round`` times per round, alternating between them; ``prime``:
+    once more untimed first (the others' turns may have let its connections idle out)."""
     results = {label: Samples() for label in ops}
     for _ in range(rounds):
         for label, op in ops.items():
+            if prime and (release := await op()) is not None:
+                await release()
             for _ in range(per_round):
                 cpu0, t0 = time.process_time(), time.perf_counter()
                 release = await op()
@@ -188,7 +191,8 @@ async def distance(url: str, report: Report) -> None:
             for measure, ops in measures.items():
                 rounds, per_round = sizes[measure]
                 t0 = time.perf_counter()
-                results = await alternate(ops, rounds=rounds, per_round=per_round)
+                prime = measure == "warm"
+                results = await alternate(ops, rounds=rounds, per_round=per_round, prime=prime)
                 log(f"  {measure} at {rtt:g} ms: {time.perf_counter() - t0:.0f} s")
                 for key, samples in results.items():
                     if isinstance(started[key], Remote):
