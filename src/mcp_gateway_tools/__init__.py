@@ -6,6 +6,7 @@ a :class:`ToolResult` or a typed error, :class:`AuthorizationRequired` above all
 Adapters live in ``mcp_gateway_tools.langchain`` and ``mcp_gateway_tools.llamaindex``.
 """
 
+from ._addressing import Server
 from ._content import (
     AudioBlock,
     ContentAnnotations,
@@ -24,6 +25,7 @@ from ._errors import (
     AuthorizationRequired,
     CallOutcomeUnknown,
     ConfigurationError,
+    GatewayClosed,
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
@@ -35,6 +37,7 @@ from ._errors import (
     OAuthRequired,
     ProtocolError,
     RateLimited,
+    SessionPoolExhausted,
     ToolCallError,
     UnknownServer,
 )
@@ -67,6 +70,7 @@ __all__ = [
     "ContentBlock",
     "Credential",
     "Gateway",
+    "GatewayClosed",
     "GatewayError",
     "GatewayTimeout",
     "GatewayUnavailable",
@@ -84,7 +88,9 @@ __all__ = [
     "RateLimited",
     "ResourceBlock",
     "ResourceLinkBlock",
+    "Server",
     "ServerLog",
+    "SessionPoolExhausted",
     "TextBlock",
     "ToolCallError",
     "ToolFilter",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ._addressing import DEFAULT_TEMPLATE
 from ._cli_text import did_you_mean
 from ._content import (
     AudioBlock,
@@ -65,7 +66,7 @@ def unknown_server_hint(server: str, known: Sequence[str] = ()) -> str:
     )
 
 
-def _name_a_server(url: str) -> UsageError:
+def _name_a_server(url: str | Address) -> UsageError:
     return UsageError(
         f"name a server: 'mcp-gateway-tools tools SERVER...' ({url} is the gateway's base "
         "URL; a full .../mcp/<server>/server URL names one)"
@@ -103,13 +104,34 @@ class ServerListing:
         return out
 
 
-def _gateway(url: str, timeout: float) -> Gateway:
+@dataclass(frozen=True)
+class Address:
+    """Where the CLI finds servers: ``--url``, ``--endpoint-template``, ``--server-url``."""
+
+    url: str | None
+    endpoint_template: str = DEFAULT_TEMPLATE
+    servers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.url or ", ".join(f"{k}={v}" for k, v in self.servers.items())
+
+
+def _gateway(url: str | Address, timeout: float) -> Gateway:
     # No static token: the CLI's token may be a user's, so it is passed per call (the
     # core would otherwise treat it as a service token in its consent hints).
+    if isinstance(url, Address):
+        return Gateway(
+            url.url,
+            endpoint_template=url.endpoint_template,
+            servers=url.servers or None,
+            call_timeout=timeout,
+        )
     return Gateway(url, call_timeout=timeout)
 
 
-async def _list(url: str, token: str, servers: list[str], timeout: float) -> list[ServerListing]:
+async def _list(
+    url: str | Address, token: str, servers: list[str], timeout: float
+) -> list[ServerListing]:
     async with _gateway(url, timeout) as gateway:
         if not servers:
             try:
@@ -165,7 +187,9 @@ def print_listing(listings: list[ServerListing], out: TextIO) -> None:
             print(f"  {info.name:<{width}}  {_first_line(info.description)}", file=out)
 
 
-def run_tools(url: str, token: str, servers: list[str], *, timeout: float, as_json: bool) -> int:
+def run_tools(
+    url: str | Address, token: str, servers: list[str], *, timeout: float, as_json: bool
+) -> int:
     """``tools``: 0 if every server listed, 3 if some need consent (and none failed),
     2 if a server name is unknown, else 1 if one failed."""
     listings = asyncio.run(_list(url, token, servers, timeout))
@@ -223,7 +247,12 @@ def _same_json(text: str, value: Any) -> bool:
 
 
 async def _call(
-    url: str, token: str, server: str, tool: str, arguments: dict[str, Any], timeout: float
+    url: str | Address,
+    token: str,
+    server: str,
+    tool: str,
+    arguments: dict[str, Any],
+    timeout: float,
 ) -> ToolResult:
     async with _gateway(url, timeout) as gateway:
         try:
@@ -250,7 +279,7 @@ async def _check_tool_exists(gateway: Gateway, server: str, tool: str, token: st
 
 
 def run_call(
-    url: str,
+    url: str | Address,
     token: str,
     server: str,
     tool: str,

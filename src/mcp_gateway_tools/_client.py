@@ -97,7 +97,7 @@ def build_client(
 
     transport = StreamableHttpTransport(
         endpoint,
-        headers={"Authorization": credential.authorization()},
+        headers=credential.request_headers(),
         httpx_client_factory=cast("McpHttpClientFactory", http_client),
     )
     client: Client[Any] = Client(

@@ -18,6 +18,8 @@ error observations, and :class:`AuthorizationRequired` as the consent observatio
     ├── GatewayUnavailable          5xx, connection refused or reset, timeout
     │   └── GatewayTimeout          no answer within the configured time
     ├── CallOutcomeUnknown          the session died after the call may have reached the server
+    ├── GatewayClosed               the Gateway was closed (aclose) before or during the call
+    ├── SessionPoolExhausted        no open session could be held under heavy pressure; retryable
     ├── ToolCallError               the server refused the call (unknown tool, bad arguments)
     │   └── InvalidArguments        arguments failed the tool's input schema, before sending
     └── ProtocolError               an answer we cannot read (malformed body, bad link)
@@ -45,6 +47,7 @@ __all__ = [
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
+    "GatewayClosed",
     "GatewayError",
     "GatewayTimeout",
     "GatewayUnavailable",
@@ -57,6 +60,7 @@ __all__ = [
     "OAuthRequired",
     "ProtocolError",
     "RateLimited",
+    "SessionPoolExhausted",
     "ToolCallError",
     "UnknownServer",
 ]
@@ -359,6 +363,18 @@ class CallOutcomeUnknown(GatewayError):
 
     Not retried automatically, since a tool with side effects could run twice; the
     next call opens a fresh session.
+    """
+
+
+class GatewayClosed(GatewayError):
+    """The Gateway was closed (``aclose()``/``close()``); build a new one to call again."""
+
+
+class SessionPoolExhausted(GatewayError):
+    """No open session could be held for this call: the pool was under heavy pressure.
+
+    Nothing was sent. Retryable: the call may simply be made again (raise
+    ``max_sessions`` if it happens often).
     """
 
 

@@ -24,17 +24,30 @@ from fastmcp import Client
 from pydantic import SecretStr
 
 from . import _auth
-from ._addressing import parse_gateway_url, server_name
+from ._addressing import DEFAULT_TEMPLATE, Addressing, ServerOption
 from ._classify import Failure, addressed_by_path, classify
 from ._client import ClientSettings, build_client, call_with_state, seed_output_schemas
 from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
-from ._discovery import ToolCache
+from ._discovery import ConsentSet, ToolCache
 from ._elicitation import CallState, LogHandler, ProgressHandler, UnansweredInput
-from ._errors import AuthorizationRequired, ConfigurationError, GatewayError
+from ._errors import (
+    AuthorizationRequired,
+    ConfigurationError,
+    GatewayClosed,
+    GatewayError,
+    InvalidToken,
+)
+from ._headers import HeadersOption, RequestHeaders
 from ._interactions import Answer, InteractionHandler
 from ._sessions import PooledSession, SessionPool
 from ._sync import background_loop, run_sync
-from ._tokens import Credential, resolve_credential
+from ._tokens import (
+    Credential,
+    ProviderCache,
+    TokenInput,
+    TokenSource,
+    pick_token,
+)
 from ._transport import shared_ssl_context
 from ._untrusted import redact, sanitize
 
@@ -61,18 +74,28 @@ class _LoopState:
 
 
 class Gateway:
-    """An MCP gateway, reached at ``{url}/mcp/{server}/server``.
+    """An MCP gateway: where its servers are, and whose token each call carries.
 
     Args:
-        url: the gateway's base URL, or a full server URL as copied from its UI
-            (``https://gw.example.com/mcp/mail/server``), which also sets
-            :attr:`default_server`.
-        token: a static service (virtual account) token for scenario A; None when every
-            call carries the end user's token.
+        url: the gateway's base URL, or a full server URL of the template's shape as
+            copied from its UI (``https://gw.example.com/mcp/mail/server``), which also
+            sets :attr:`default_server`. May be omitted when ``servers`` lists them all.
+        token: a static service (virtual account) token for scenario A, or a callable
+            (sync or async) returning the current one; None when every call carries the
+            end user's token.
+        endpoint_template: how a server name becomes its URL: ``{base}`` is ``url``,
+            ``{server}`` the name (default ``"{base}/mcp/{server}/server"``).
+        servers: alias -> the server's absolute URL (any shape), a
+            :class:`~mcp_gateway_tools.Server` (URL and its own headers), or
+            ``{"url": ..., "headers": {...}}``. Aliases are the names used everywhere.
+        headers: extra request headers (never Authorization): a mapping sent to every
+            server, or a callable ``(server_alias) -> mapping`` (sync or async) evaluated
+            per call in the caller's context. Headers are part of the session identity.
         connect_timeout: seconds to connect and initialize a session.
         call_timeout: seconds a tool call may take (per call overridable).
         max_sessions: open sessions kept per event loop (least recently used idle
-            sessions are closed beyond it).
+            sessions are closed beyond it). Per-identity state (tool listings, pending
+            consent, token providers) is bounded at ``4 × max_sessions`` entries.
         idle_timeout: seconds after which an unused session is closed.
         tools_cache_ttl: seconds a tool listing is reused per identity (0 disables).
         protocol_mode: ``"auto"`` (probe the modern protocol, fall back) or
@@ -92,9 +115,12 @@ class Gateway:
 
     def __init__(
         self,
-        url: str,
+        url: str | None = None,
         *,
-        token: str | SecretStr | None = None,
+        token: TokenInput | None = None,
+        endpoint_template: str = DEFAULT_TEMPLATE,
+        servers: Mapping[str, ServerOption] | None = None,
+        headers: HeadersOption = None,
         connect_timeout: float = 10.0,
         call_timeout: float = 60.0,
         max_sessions: int = 256,
@@ -104,33 +130,41 @@ class Gateway:
         verify: ssl.SSLContext | bool | str = True,
         on_interaction: InteractionHandler | None = None,
     ) -> None:
-        self.base_url, self.default_server = parse_gateway_url(url)
+        self._addressing = Addressing(url, endpoint_template=endpoint_template, servers=servers)
+        self.base_url = self._addressing.base_url
+        self.default_server = self._addressing.default_server
+        self._headers = RequestHeaders(headers, self._addressing)
         if protocol_mode not in ("auto", "legacy"):
             raise ConfigurationError("protocol_mode must be 'auto' or 'legacy'")
         if max_sessions < 1 or connect_timeout <= 0 or call_timeout <= 0:
             raise ConfigurationError("max_sessions and the timeouts must be positive")
-        self._static: SecretStr | None = None
-        if token is not None:
-            self._static = Credential.of(token, "service").secret
+        self._static: TokenInput | None = token
+        self._static_credential: Credential | None = None
+        if token is not None and not callable(token):
+            self._static_credential = Credential.of(token, "service")
         self.connect_timeout = connect_timeout
         self.call_timeout = call_timeout
         self.max_sessions = max_sessions
+        self.state_bound = 4 * max_sessions
+        """Most entries kept in each per-identity structure (listings, consent, providers)."""
         self.idle_timeout = idle_timeout
         self.protocol_mode: ProtocolMode = protocol_mode
         self._client_settings = ClientSettings(connect_timeout, call_timeout, protocol_mode)
         self._ssl = (
             shared_ssl_context() if verify is True else httpx2.create_ssl_context(verify=verify)
         )
-        self._tools = ToolCache(tools_cache_ttl)
+        self._tools = ToolCache(tools_cache_ttl, max_entries=self.state_bound)
+        self._providers = ProviderCache(self.state_bound, self._token_rotated)
         self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
-        self._awaiting_consent: set[tuple[str, str]] = set()
+        self._awaiting_consent = ConsentSet(max_entries=self.state_bound)
         self._closed = False
         self.on_interaction = on_interaction
         _live.add(self)
 
     def __repr__(self) -> str:
         token = "service token" if self._static is not None else "per-user tokens"
-        return f"Gateway({self.base_url!r}, {token})"
+        where = self.base_url or sorted(self._addressing.servers)
+        return f"Gateway({where!r}, {token})"
 
     # -- addressing -------------------------------------------------------------------
 
@@ -138,17 +172,93 @@ class Gateway:
     def has_service_token(self) -> bool:
         return self._static is not None
 
+    @property
+    def servers(self) -> dict[str, str]:
+        """The configured aliases and their URLs (``servers=``)."""
+        return {alias: entry.url for alias, entry in self._addressing.servers.items()}
+
     def endpoint(self, server: str | None = None) -> str:
-        """The streamable-HTTP URL of ``server`` (a name, or a full server URL)."""
-        return f"{self.base_url}/mcp/{self.server_name(server)}/server"
+        """The streamable-HTTP URL of ``server`` (an alias, a name, or a full server URL)."""
+        return self._addressing.endpoint(server)
 
     def server_name(self, server: str | None = None) -> str:
-        """Normalise ``server`` (a name or full server URL) to a validated name."""
-        return server_name(server, base_url=self.base_url, default=self.default_server)
+        """Normalise ``server`` (an alias, a name, or a full server URL) to its name."""
+        return self._addressing.name(server)
 
-    def credential(self, token: str | SecretStr | None = None) -> Credential:
-        """The identity a call made now would carry (explicit > bound > service)."""
-        return resolve_credential(token, self._static)
+    # -- identity -----------------------------------------------------------------------
+
+    def credential(self, token: TokenInput | None = None) -> Credential:
+        """The token a call made now would carry (explicit > bound > service).
+
+        Extra headers are not included (they depend on the server): see
+        :meth:`acredential`. An async token provider needs :meth:`acredential`.
+        """
+        value, source = pick_token(token, self._static)
+        if callable(value):
+            return self._providers.resolve_sync(value, source)
+        return self._credential_of(value, source)
+
+    async def acredential(
+        self, token: TokenInput | None = None, server: str | None = None
+    ) -> Credential:
+        """The identity a call made now would carry; with ``server``, its headers too."""
+        value, source = pick_token(token, self._static)
+        credential = await self._resolve(value, source)
+        if server is None:
+            return credential
+        return credential.with_headers(await self._headers.for_call(self.server_name(server)))
+
+    def _credential_of(self, value: str | SecretStr, source: TokenSource) -> Credential:
+        if source == "service" and self._static_credential is not None:
+            return self._static_credential
+        return Credential.of(value, source)
+
+    async def _resolve(self, value: TokenInput, source: TokenSource) -> Credential:
+        if callable(value):
+            return await self._providers.resolve(value, source)
+        return self._credential_of(value, source)
+
+    async def _as_identity(
+        self,
+        server: str,
+        token: TokenInput | None,
+        attempt: Callable[[Credential], Awaitable[T]],
+    ) -> T:
+        """Run ``attempt`` as the call's identity; once more if a provider has a new token.
+
+        On :class:`InvalidToken` a token provider is asked again; only when it answers
+        a different token is the call retried (once). The rejected token's sessions are
+        closed by then (see :meth:`_token_rotated`).
+        """
+        value, source = pick_token(token, self._static)
+        base = await self._resolve(value, source)
+        credential = base.with_headers(await self._headers.for_call(server))
+        try:
+            return await attempt(credential)
+        except InvalidToken as exc:
+            if not callable(value):
+                raise
+            rejected = exc
+        fresh = await self._providers.resolve(value, source)
+        if fresh.fingerprint == base.fingerprint:
+            raise rejected
+        logger.debug("token provider gave a new token server=%s; retrying once", server)
+        return await attempt(fresh.with_headers(await self._headers.for_call(server)))
+
+    def _token_rotated(self, old: Credential) -> None:
+        """A provider answered a new token: close the old one's sessions and state now."""
+        logger.debug("token rotated identity=%s; closing its sessions", old.fingerprint[:12])
+        self._tools.invalidate_token(old.fingerprint)
+        self._awaiting_consent.discard_token(old.fingerprint)
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        for loop, state in list(self._states.items()):
+            if loop is current:
+                state.pool.discard_token(old.fingerprint)
+            elif loop.is_running() and not loop.is_closed():
+                loop.call_soon_threadsafe(state.pool.discard_token, old.fingerprint)
 
     # -- the two operations -----------------------------------------------------------
 
@@ -156,16 +266,12 @@ class Gateway:
         self,
         server: str | None = None,
         *,
-        token: str | SecretStr | None = None,
+        token: TokenInput | None = None,
         refresh: bool = False,
     ) -> list[ToolInfo]:
         """The tools of ``server`` as the resolved token sees them (cached per identity)."""
         name = self.server_name(server)
-        credential = self.credential(token)
-        key = (self.endpoint(name), credential.fingerprint)
-        cached = None if refresh else self._tools.get(key)
-        if cached is not None:
-            return list(cached)
+        endpoint = self.endpoint(name)
 
         async def op(entry: PooledSession) -> tuple[ToolInfo, ...]:
             assert entry.client is not None
@@ -173,9 +279,16 @@ class Gateway:
             entry.tools_listed = True
             return tools
 
-        tools = await self._run(name, credential, op, idempotent=True)
-        self._tools.put(key, tools)
-        return list(tools)
+        async def attempt(credential: Credential) -> list[ToolInfo]:
+            key = (endpoint, credential.identity)
+            cached = None if refresh else self._tools.get(key)
+            if cached is not None:
+                return list(cached)
+            tools = await self._run(name, credential, op, idempotent=True)
+            self._tools.put(key, tools, token=credential.fingerprint)
+            return list(tools)
+
+        return await self._as_identity(name, token, attempt)
 
     async def call_tool(
         self,
@@ -183,7 +296,7 @@ class Gateway:
         tool: str,
         arguments: dict[str, Any] | None = None,
         *,
-        token: str | SecretStr | None = None,
+        token: TokenInput | None = None,
         timeout: float | None = None,
         known_tool: ToolInfo | None = None,
         on_interaction: InteractionHandler | None = None,
@@ -210,56 +323,58 @@ class Gateway:
         each server log line (which also goes to the ``mcp_gateway_tools.server`` logger).
         """
         name = self.server_name(server)
-        credential = self.credential(token)
+        endpoint = self.endpoint(name)
         args = dict(arguments or {})
         handler = on_interaction if on_interaction is not None else self.on_interaction
 
-        key = (self.endpoint(name), credential.fingerprint)
+        async def attempt(credential: Credential) -> ToolResult:
+            key = (endpoint, credential.identity)
 
-        async def op(entry: PooledSession) -> ToolResult:
-            assert entry.client is not None
-            if not entry.tools_listed:
-                if (cached := self._tools.get(key)) is not None:
-                    entry.tools_listed = seed_output_schemas(entry.client, cached)
-                elif known_tool is not None and known_tool.name == tool:
-                    seed_output_schemas(entry.client, (known_tool,))
-            secrets = (credential.secret,)
-            endpoint = self.endpoint(name)
-            state = CallState(
-                name,
-                tool,
-                args,
-                handler=handler,
-                answers=dict(answers or {}),
-                unanswered_input=unanswered_input,
-                on_progress=on_progress,
-                on_log=on_log,
-                secrets=secrets,
-                origin=endpoint,
-            )
-            raw = await call_with_state(
-                entry.client,
-                tool,
-                args,
-                timeout or self.call_timeout,
-                entry.pending_urls,
-                state,
-            )
-            consent = _auth.from_tool_result(
-                raw,
-                server=name,
-                service_token=credential.is_service,
-                origin=endpoint,
-                secrets=secrets,
-            )
-            if consent is not None:
-                raise consent
-            return to_tool_result(_redacted_result(raw, secrets))
+            async def op(entry: PooledSession) -> ToolResult:
+                assert entry.client is not None
+                if not entry.tools_listed:
+                    if (cached := self._tools.get(key)) is not None:
+                        entry.tools_listed = seed_output_schemas(entry.client, cached)
+                    elif known_tool is not None and known_tool.name == tool:
+                        seed_output_schemas(entry.client, (known_tool,))
+                secrets = (credential.secret,)
+                state = CallState(
+                    name,
+                    tool,
+                    args,
+                    handler=handler,
+                    answers=dict(answers or {}),
+                    unanswered_input=unanswered_input,
+                    on_progress=on_progress,
+                    on_log=on_log,
+                    secrets=secrets,
+                    origin=endpoint,
+                )
+                raw = await call_with_state(
+                    entry.client,
+                    tool,
+                    args,
+                    timeout or self.call_timeout,
+                    entry.pending_urls,
+                    state,
+                )
+                consent = _auth.from_tool_result(
+                    raw,
+                    server=name,
+                    service_token=credential.is_service,
+                    origin=endpoint,
+                    secrets=secrets,
+                )
+                if consent is not None:
+                    raise consent
+                return to_tool_result(_redacted_result(raw, secrets))
 
-        return await self._run(name, credential, op, idempotent=False)
+            return await self._run(name, credential, op, idempotent=False)
+
+        return await self._as_identity(name, token, attempt)
 
     def list_tools_sync(
-        self, server: str | None = None, *, token: str | SecretStr | None = None
+        self, server: str | None = None, *, token: TokenInput | None = None
     ) -> list[ToolInfo]:
         """:meth:`list_tools` for sync code (scripts, threads, notebook cells)."""
         return run_sync(self.list_tools(server, token=token))
@@ -270,7 +385,7 @@ class Gateway:
         tool: str,
         arguments: dict[str, Any] | None = None,
         *,
-        token: str | SecretStr | None = None,
+        token: TokenInput | None = None,
         timeout: float | None = None,
         known_tool: ToolInfo | None = None,
         on_interaction: InteractionHandler | None = None,
@@ -322,7 +437,8 @@ class Gateway:
             "service_token": credential.is_service,
             "secrets": (credential.secret,),
             "endpoint": endpoint,
-            "addressed_by_path": addressed_by_path(getattr(self, "base_url", None)),
+            "addressed_by_path": server not in self._addressing.servers
+            and addressed_by_path(self.base_url),
         }
         for attempt in (1, 2):
             failure: Failure | None = None
@@ -354,7 +470,7 @@ class Gateway:
                 logger.debug(
                     "session lost server=%s identity=%s; reconnecting",
                     server,
-                    credential.fingerprint,
+                    credential.short,
                 )
                 continue
             raise self._report(_detached(failure.error, cause), endpoint, credential)
@@ -363,7 +479,8 @@ class Gateway:
     def _report(self, error: GatewayError, endpoint: str, credential: Credential) -> GatewayError:
         """Log a failure (never the token) and remember pending consent."""
         if isinstance(error, AuthorizationRequired):
-            self._awaiting_consent.add((endpoint, credential.fingerprint))
+            key = (endpoint, credential.identity)
+            self._awaiting_consent.add(key, token=credential.fingerprint)
             logger.info(
                 "authorization required server=%s for=%s", error.server, sorted(error.server_names)
             )
@@ -378,7 +495,7 @@ class Gateway:
         return error
 
     def _after_success(self, endpoint: str, credential: Credential) -> None:
-        key = (endpoint, credential.fingerprint)
+        key = (endpoint, credential.identity)
         if key in self._awaiting_consent:
             # Consent was given: what this user may list has changed.
             self._awaiting_consent.discard(key)
@@ -386,7 +503,7 @@ class Gateway:
 
     def _state(self) -> _LoopState:
         if self._closed:
-            raise ConfigurationError("This Gateway is closed.")
+            raise GatewayClosed("This Gateway is closed.")
         loop = asyncio.get_running_loop()
         state = self._states.get(loop)
         if state is None:
@@ -405,7 +522,7 @@ class Gateway:
     def _new_client(
         self, endpoint: str, credential: Credential, entry: PooledSession
     ) -> Client[Any]:
-        key = (endpoint, credential.fingerprint)
+        key = (endpoint, credential.identity)
         return build_client(
             endpoint,
             entry.server,
@@ -425,6 +542,24 @@ class Gateway:
         """Sessions opened on the running loop since it started being used."""
         state = self._states.get(asyncio.get_running_loop())
         return state.pool.opened if state else 0
+
+    def identity_state(self) -> dict[str, int]:
+        """How many entries each per-identity structure holds now (diagnostics, benchmarks).
+
+        ``tool_listings``, ``awaiting_consent`` and ``token_providers`` never exceed
+        :attr:`state_bound` (``4 × max_sessions``); ``sessions`` is per event loop (this
+        one) and bounded by ``max_sessions`` except while every session is in use.
+        """
+        try:
+            sessions = self.open_sessions()
+        except RuntimeError:  # no running loop: no sessions of "this" loop
+            sessions = 0
+        return {
+            "sessions": sessions,
+            "tool_listings": len(self._tools),
+            "awaiting_consent": len(self._awaiting_consent),
+            "token_providers": len(self._providers),
+        }
 
     def invalidate_tools(self, server: str | None = None) -> None:
         """Forget cached tool listings (of one server, or all)."""

@@ -1,7 +1,8 @@
-"""A pool of open MCP sessions, one per (endpoint, token identity).
+"""A pool of open MCP sessions, one per (endpoint, identity).
 
 An open fastmcp ``Client`` carries the headers it connected with, so one open client
-is one identity (DESIGN §2). Keying the pool by the token's fingerprint, never by
+is one identity (DESIGN §2): the token and any extra headers, together identified by
+``Credential.identity`` (a keyed HMAC over both). Keying the pool by it, never by
 anything read later from context, is what keeps one user's calls out of another's
 session (the failure seen in pydantic-ai #6411). Concurrent calls of one user share
 the session (the client is reentrant); the pool is bounded (least recently used idle
@@ -21,6 +22,7 @@ from typing import Any
 
 from fastmcp import Client
 
+from ._errors import GatewayClosed, SessionPoolExhausted
 from ._tokens import Credential
 
 __all__ = ["PooledSession", "SessionPool"]
@@ -37,6 +39,8 @@ class PooledSession:
 
     key: SessionKey
     server: str
+    token: str = ""
+    """The fingerprint of the session's token (sessions of a rotated token are closed)."""
     client: Client[Any] | None = None
     in_use: int = 0
     last_used: float = field(default_factory=time.monotonic)
@@ -44,6 +48,14 @@ class PooledSession:
     lost: bool = False
     pending_urls: list[Any] = field(default_factory=list)
     """URL elicitations the server sent outside any call's context (legacy servers)."""
+
+
+@dataclass(eq=False)
+class _Opening:
+    """A session being opened, and how many callers wait for it."""
+
+    task: asyncio.Task[PooledSession] = field(init=False)
+    waiters: int = 0
 
 
 class SessionPool:
@@ -54,7 +66,7 @@ class SessionPool:
         self._max = max_sessions
         self._idle_timeout = idle_timeout
         self._sessions: OrderedDict[SessionKey, PooledSession] = OrderedDict()
-        self._opening: dict[SessionKey, asyncio.Future[PooledSession]] = {}
+        self._opening: dict[SessionKey, _Opening] = {}
         self._closers: set[asyncio.Task[None]] = set()
         self._closed = False
         self.opened = 0
@@ -68,7 +80,7 @@ class SessionPool:
         self, endpoint: str, server: str, credential: Credential
     ) -> AsyncIterator[PooledSession]:
         """Hold an open session for ``credential`` at ``endpoint`` for the block."""
-        entry = await self._claim((endpoint, credential.fingerprint), server, credential)
+        entry = await self._claim((endpoint, credential.identity), server, credential)
         try:
             yield entry
         finally:
@@ -78,56 +90,108 @@ class SessionPool:
                 self._forget(entry)
 
     async def _claim(self, key: SessionKey, server: str, credential: Credential) -> PooledSession:
-        """Get or open the session and mark it in use before anything can evict it.
+        """The identity's open session, already marked in use (nothing can evict it).
 
-        A session shared with a task that opened it can be evicted (under pool
-        pressure) before a waiting task resumes; then a fresh one is opened.
+        A session found lost when a waiter resumes is released and another is opened,
+        a few times at most; then :class:`SessionPoolExhausted` (retryable).
         """
         for _ in range(5):
-            entry = await self._get_or_open(key, server, credential)
-            if self._sessions.get(key) is entry and not entry.lost:
-                entry.in_use += 1
+            entry = await self._claim_once(key, server, credential)
+            if not entry.lost:
                 return entry
-        raise RuntimeError("could not hold an open session: the pool is under heavy pressure")
+            self._release(entry)
+        raise SessionPoolExhausted(
+            "Could not hold an open session: the session pool is under heavy pressure "
+            f"(max_sessions={self._max}). Nothing was sent; retry the call.",
+            server=server,
+        )
 
-    async def _get_or_open(
+    async def _claim_once(
         self, key: SessionKey, server: str, credential: Credential
     ) -> PooledSession:
+        """Reuse the open session, or share the one being opened, or open it.
+
+        The open runs in its own task, shielded from every caller: a caller that is
+        cancelled stops waiting, while the others still get the session (issue 12
+        item 5). The task marks the session in use once per waiter the moment it is
+        registered, so pool pressure cannot evict it before they resume. A failed open
+        reaches every waiter as the same failure, which each classifies itself.
+        """
         if self._closed:
-            raise RuntimeError("the gateway is closed")
+            raise GatewayClosed("This Gateway is closed.", server=server)
         self._expire_idle()
         entry = self._sessions.get(key)
         if entry is not None and not entry.lost:
             self._sessions.move_to_end(key)
-            logger.debug("reuse session server=%s identity=%s", server, key[1])
+            entry.in_use += 1
+            logger.debug("reuse session server=%s identity=%s", server, key[1][:12])
             return entry
-        pending = self._opening.get(key)
-        if pending is not None:  # another task of this identity is connecting: share it
-            return await asyncio.shield(pending)
-        future: asyncio.Future[PooledSession] = asyncio.get_running_loop().create_future()
-        self._opening[key] = future
+        opening = self._opening.get(key)
+        if opening is None:
+            opening = _Opening()
+            opening.task = asyncio.get_running_loop().create_task(
+                self._open(key, server, credential, opening)
+            )
+            self._opening[key] = opening
+            opening.task.add_done_callback(lambda task: self._opened(key, opening))
+        opening.waiters += 1
+        task = opening.task
         try:
-            entry = await self._open(key, server, credential)
-        except BaseException as exc:
-            if not future.done():
-                future.set_exception(exc)
-                future.exception()  # mark retrieved: waiters re-raise it themselves
-            raise
-        finally:
-            self._opening.pop(key, None)
-        future.set_result(entry)
-        return entry
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not task.cancelled() or (current is not None and current.cancelling()):
+                self._give_up(opening)  # this caller was cancelled
+                raise
+        # The open itself was cancelled (the pool is closing), not this caller.
+        raise GatewayClosed("This Gateway was closed while connecting.", server=server)
 
-    async def _open(self, key: SessionKey, server: str, credential: Credential) -> PooledSession:
-        entry = PooledSession(key=key, server=server)
+    def _give_up(self, opening: _Opening) -> None:
+        """A waiter was cancelled: drop its claim (or its share of the session)."""
+        task = opening.task
+        if task.done() and not task.cancelled() and task.exception() is None:
+            self._release(task.result())
+        else:
+            opening.waiters -= 1
+
+    def _release(self, entry: PooledSession) -> None:
+        entry.in_use -= 1
+        entry.last_used = time.monotonic()
+        if entry.lost and entry.in_use == 0:
+            self._forget(entry)
+
+    def _opened(self, key: SessionKey, opening: _Opening) -> None:
+        """Forget a finished open; mark its failure retrieved (every waiter re-raises it)."""
+        if self._opening.get(key) is opening:
+            del self._opening[key]
+        if not opening.task.cancelled():
+            opening.task.exception()
+
+    async def _open(
+        self, key: SessionKey, server: str, credential: Credential, opening: _Opening
+    ) -> PooledSession:
+        entry = PooledSession(key=key, server=server, token=credential.fingerprint)
         client = self._factory(key[0], credential, entry)
         await client.__aenter__()  # type: ignore[no-untyped-call]
         entry.client = client
+        if self._closed:
+            await _close(entry)
+            raise GatewayClosed("This Gateway was closed while connecting.", server=server)
+        # From here to the return nothing awaits: the waiters' claims and the
+        # registration happen together, so no other task sees it unclaimed.
+        entry.in_use = opening.waiters
         self.opened += 1
         self._sessions[key] = entry
-        logger.debug("opened session server=%s identity=%s", server, key[1])
-        self._evict_over_bound(keep=entry)  # the caller is about to use it
+        logger.debug("opened session server=%s identity=%s", server, key[1][:12])
+        self._evict_over_bound(keep=entry)
         return entry
+
+    def discard_token(self, token: str) -> int:
+        """Close every session of the token with this fingerprint (it was rotated)."""
+        stale = [e for e in self._sessions.values() if e.token == token]
+        for entry in stale:
+            self.discard(entry)
+        return len(stale)
 
     def discard(self, entry: PooledSession) -> None:
         """Mark a session unusable; it is closed once no call holds it."""
@@ -161,7 +225,7 @@ class SessionPool:
 
     def _close_later(self, entry: PooledSession, why: str) -> None:
         logger.debug(
-            "closing session server=%s identity=%s reason=%s", entry.server, entry.key[1], why
+            "closing session server=%s identity=%s reason=%s", entry.server, entry.key[1][:12], why
         )
         task = asyncio.get_running_loop().create_task(_close(entry))
         self._closers.add(task)
@@ -170,6 +234,10 @@ class SessionPool:
     async def aclose(self) -> None:
         """Close every session and wait for the closes to finish."""
         self._closed = True
+        opening = [o.task for o in self._opening.values()]
+        for task in opening:
+            task.cancel()
+        await asyncio.gather(*opening, return_exceptions=True)
         entries = list(self._sessions.values())
         self._sessions.clear()
         await asyncio.gather(*(_close(e) for e in entries), *list(self._closers))

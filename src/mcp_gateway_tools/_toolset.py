@@ -26,10 +26,9 @@ from referencing.exceptions import Unresolvable
 
 from ._content import ToolInfo
 from ._errors import AuthorizationRequired, GatewayError, InvalidArguments, MissingUserToken
+from ._tokens import TokenInput
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from ._gateway import Gateway
 
 __all__ = [
@@ -161,7 +160,7 @@ async def load_tool_specs(
     *,
     tool_filter: ToolFilter | None = None,
     name_prefix: str | None = None,
-    token: str | SecretStr | None = None,
+    token: TokenInput | None = None,
     on_authorization_required: AuthorizationOnLoad = "placeholder",
 ) -> list[ToolSpec]:
     """List every server concurrently and build the specs, in server order."""
@@ -205,7 +204,7 @@ async def load_tool_specs(
 
 
 async def check_authorization(
-    gateway: Gateway, server: str, *, token: str | SecretStr | None = None
+    gateway: Gateway, server: str, *, token: TokenInput | None = None
 ) -> AuthorizationRequired | None:
     """What an ``authorize_<server>`` placeholder does: None once the user has consented."""
     try:

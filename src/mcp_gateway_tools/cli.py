@@ -32,12 +32,14 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from ._addressing import DEFAULT_TEMPLATE
 from ._cli_commands import (
     EXIT_AUTHORIZATION,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    Address,
     UsageError,
     run_call,
     run_tools,
@@ -58,6 +60,8 @@ _EPILOG = """\
 environment:
   MCP_GATEWAY_URL    gateway base URL (or a full .../mcp/<server>/server URL)
   MCP_GATEWAY_TOKEN  bearer token: a virtual account token or a user's token
+  MCP_GATEWAY_ENDPOINT_TEMPLATE  server URL template, e.g. '{base}/servers/{server}/mcp'
+  MCP_GATEWAY_SERVERS  NAME=URL pairs (spaces or commas): servers reached at their own URL
 
 exit codes:
   0 success, 1 gateway or tool failure, 2 usage/configuration error (also an
@@ -79,6 +83,20 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         "--url",
         metavar="URL",
         help="gateway base URL, or a full server URL (default: $MCP_GATEWAY_URL)",
+    )
+    group.add_argument(
+        "--endpoint-template",
+        metavar="TEMPLATE",
+        help="how a server name becomes its URL, with {base} and {server} (default: "
+        "$MCP_GATEWAY_ENDPOINT_TEMPLATE, else '{base}/mcp/{server}/server')",
+    )
+    group.add_argument(
+        "--server-url",
+        action="append",
+        metavar="NAME=URL",
+        help="reach server NAME at URL, any shape (repeatable; default: "
+        "$MCP_GATEWAY_SERVERS, 'NAME=URL' pairs separated by spaces or commas); "
+        "--url may then be omitted",
     )
     group.add_argument(
         "--token",
@@ -186,14 +204,33 @@ def _version() -> str:
     return __version__
 
 
-def _resolve_connection(args: argparse.Namespace) -> tuple[str, str]:
-    url = args.url or os.environ.get("MCP_GATEWAY_URL") or ""
-    if not url.strip():
+def _server_urls(args: argparse.Namespace) -> dict[str, str]:
+    """``--server-url NAME=URL`` (repeatable), else ``$MCP_GATEWAY_SERVERS``."""
+    pairs = args.server_url or os.environ.get("MCP_GATEWAY_SERVERS", "").replace(",", " ").split()
+    servers: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, url = pair.partition("=")
+        if not sep or not name.strip() or not url.strip():
+            raise UsageError(f"--server-url takes NAME=URL, got {pair!r}")
+        if name.strip() in servers:
+            raise UsageError(f"--server-url names {name.strip()!r} twice")
+        servers[name.strip()] = url.strip()
+    return servers
+
+
+def _resolve_connection(args: argparse.Namespace) -> tuple[str | Address, str]:
+    url = (args.url or os.environ.get("MCP_GATEWAY_URL") or "").strip()
+    template = args.endpoint_template or os.environ.get("MCP_GATEWAY_ENDPOINT_TEMPLATE")
+    servers = _server_urls(args)
+    if not url and not servers:
         raise UsageError("no gateway URL: pass --url or set MCP_GATEWAY_URL")
     token = str(args.token or os.environ.get("MCP_GATEWAY_TOKEN") or "")
     if not token.strip():
         raise UsageError("no token: pass --token or set MCP_GATEWAY_TOKEN")
-    return url.strip(), token.strip()
+    if template is None and not servers:
+        return url, token.strip()
+    address = Address(url or None, template or DEFAULT_TEMPLATE, servers)
+    return address, token.strip()
 
 
 def _read_arguments(raw: str | None) -> dict[str, Any]:

@@ -72,3 +72,21 @@ def test_the_core_imports_without_any_framework() -> None:
         "import mcp_gateway_tools; print('core ok', mcp_gateway_tools.__version__)",
     )
     assert done.stdout.startswith("core ok"), done.stderr
+
+
+def test_each_extra_in_pyproject_provides_the_modules_its_hint_names() -> None:
+    """The extra a MissingExtraError names really installs the missing module."""
+    import importlib.metadata
+    import re
+    import tomllib
+
+    from mcp_gateway_tools._extras import EXTRAS
+
+    pyproject = tomllib.loads((_SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = pyproject["project"]["optional-dependencies"]
+    provided_by = importlib.metadata.packages_distributions()
+    for extra, modules in EXTRAS.items():
+        declared = {re.split(r"[<>=!~\[ ]", req, maxsplit=1)[0].lower() for req in extras[extra]}
+        for module in modules:
+            dists = {d.lower() for d in provided_by.get(module, [])}
+            assert dists & declared, f"{module} is not installed by the '{extra}' extra"

@@ -50,10 +50,10 @@ async def test_no_token_in_logs_errors_or_reprs_at_debug(
         assert not [t for t in texts if secret in t], "a token leaked"
 
 
-def test_fingerprints_are_keyed_short_and_stable_within_the_process() -> None:
+def test_fingerprints_are_the_full_keyed_hmac_and_stable_within_the_process() -> None:
     assert fingerprint(SECRET) == fingerprint(SECRET)
     assert fingerprint(SECRET) != fingerprint(SERVICE)
-    assert len(fingerprint(SECRET)) == 12
+    assert len(fingerprint(SECRET)) == 64  # issue 12 item 13: no truncated keys
     import hashlib
 
-    assert fingerprint(SECRET) not in hashlib.sha256(SECRET.encode()).hexdigest()
+    assert fingerprint(SECRET) != hashlib.sha256(SECRET.encode()).hexdigest()

@@ -76,8 +76,8 @@ def test_missing_token_names_the_three_ways_to_bind_one() -> None:
     assert "Gateway(url, token=" in message
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "Bearer ", "tok\r\nX-Evil: 1"])
-def test_empty_or_header_injecting_tokens_are_refused(bad: str) -> None:
+@pytest.mark.parametrize("bad", ["", "   ", "Bearer "])
+def test_empty_tokens_are_refused_as_missing(bad: str) -> None:
     gw = Gateway("http://127.0.0.1:9")
     with pytest.raises(MissingUserToken):
         gw.credential(bad)

@@ -59,3 +59,19 @@ def test_routing_misses_get_the_gateway_error_body(
     resp = http.request(method, f"{devgateway.base_url}{path}")
     assert resp.status_code == status
     assert resp.json()["error"]["type"] == kind
+
+
+def test_an_unexpected_failure_is_a_500_json_body_without_a_trace(
+    devgateway: DevGateway, http: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(authorization: str | None) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(devgateway._b.gateway.auth, "authenticate", broken)
+    resp = http.post(
+        devgateway.url("knowledge"), json=INITIALIZE, headers=headers(devgateway.tokens.service)
+    )
+    assert resp.status_code == 500
+    assert resp.json()["error"]["type"] == "InternalError"
+    assert "secret internals" not in resp.text
+    assert "Traceback" not in resp.text

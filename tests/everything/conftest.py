@@ -1,7 +1,8 @@
-"""One server-everything process per test module, and Gateways that reach it by alias."""
+"""One server-everything process for the test session, and Gateways that reach it by alias."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -13,7 +14,7 @@ SERVER = "everything"
 """The alias every test uses for the reference server."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EverythingServer]:
     server = EverythingServer(tmp_path_factory.mktemp("everything"))
     server.start()
@@ -25,8 +26,12 @@ def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EverythingS
 
 def gateway_for(server: EverythingServer) -> Gateway:
     """A Gateway that names the reference server's URL under the ``everything`` alias."""
+    if "servers" in inspect.signature(Gateway).parameters:
+        return Gateway(servers={SERVER: server.url}, token="everything-test")
+    # TEMPORARY, until branch identity (Gateway(servers=...)) is merged: point the
+    # default template's endpoint at the server's own URL.
     gw = Gateway(server.url.removesuffix("/mcp"), token="everything-test")
-    gw.endpoint = lambda server_=None: server.url  # type: ignore[method-assign]  # TEMP
+    gw.endpoint = lambda server_=None: server.url  # type: ignore[method-assign]
     return gw
 
 

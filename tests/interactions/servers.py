@@ -8,6 +8,7 @@ can assert what reached the server, not only what the model saw.
 from __future__ import annotations
 
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,8 +84,10 @@ def desk_server(ledger: Ledger, base_url: str = "https://desk.example.com") -> F
         """A long task: reports progress and logs as it goes."""
         for step in range(steps):
             await ctx.report_progress(step + 1, steps, f"step {step + 1}")
-        await ctx.info("export finished")
-        await ctx.log("disk almost full", level="warning")
+        with warnings.catch_warnings():  # logging is deprecated at 2026-07-28, still sent
+            warnings.simplefilter("ignore")
+            await ctx.info("export finished")
+            await ctx.log("disk almost full", level="warning")
         ledger.ran.append(("export_report", {"steps": steps}))
         return f"exported in {steps} steps"
 

@@ -168,7 +168,7 @@ def faults() -> dict[str, Handler]:
         "garbage200": _json(200, {"jsonrpc": "2.0", "id": "nope", "surprise": True}),
         "reset": _reset,
         "hang": _hang,
-        "drip": _drip(scaled(12.0)),  # well past the scaled call timeout
+        "drip": _drip(scaled(15.0)),  # well past the scaled call timeout
         "dripok": _drip(0.4),
         "elicit0": _rpc(lambda rid: elicitation_error(rid, [])),
         "elicit3": _rpc(

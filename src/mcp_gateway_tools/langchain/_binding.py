@@ -25,6 +25,7 @@ from langgraph.runtime import Runtime, get_runtime
 from pydantic import SecretStr
 
 from .._errors import ConfigurationError
+from .._tokens import TokenInput
 
 __all__ = ["TOKEN_KEY", "graph_runtime", "resolve_token"]
 
@@ -46,21 +47,22 @@ def graph_runtime() -> Runtime[Any] | None:
     return runtime if isinstance(runtime, Runtime) else None
 
 
-def _token_value(value: object) -> str | SecretStr | None:
+def _token_value(value: object) -> TokenInput | None:
     """None means "not set here"; anything else is this request's token.
 
     A blank string is passed on (the core rejects it with MissingUserToken) rather than
     treated as absent: falling back to another identity, such as the service token,
     for a request whose user token is empty would fail open.
     """
-    if value is None or isinstance(value, str | SecretStr):
-        return value
+    if value is None or isinstance(value, str | SecretStr) or callable(value):
+        return value  # a callable is a token provider: the core asks it per call
     raise ConfigurationError(
-        f"user_token must be a str or pydantic.SecretStr, not {type(value).__name__}."
+        f"user_token must be a str or pydantic.SecretStr (or a callable returning one), "
+        f"not {type(value).__name__}."
     )
 
 
-def _from_context(context: object) -> str | SecretStr | None:
+def _from_context(context: object) -> TokenInput | None:
     if context is None:
         return None
     if isinstance(context, Mapping):
@@ -68,7 +70,7 @@ def _from_context(context: object) -> str | SecretStr | None:
     return _token_value(getattr(context, TOKEN_KEY, None))
 
 
-def resolve_token(config: RunnableConfig) -> str | SecretStr | None:
+def resolve_token(config: RunnableConfig) -> TokenInput | None:
     """The per-request token of this run, or None to let the core fall back.
 
     A value of another type is a ConfigurationError: a token is never made up from

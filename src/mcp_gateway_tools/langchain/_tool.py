@@ -23,7 +23,7 @@ from langchain_core.runnables import RunnableConfig, ensure_config
 from langchain_core.tools import BaseTool
 from langgraph.errors import GraphInterrupt
 from langgraph.types import interrupt
-from pydantic import Field, InstanceOf, SecretStr, SkipValidation
+from pydantic import Field, InstanceOf, SkipValidation
 
 from .._elicitation import Progress, ServerLog
 from .._engine import (
@@ -47,6 +47,7 @@ from .._engine import (
 from .._errors import ConfigurationError, GatewayError, MissingUserToken
 from .._gateway import Gateway
 from .._sync import run_sync
+from .._tokens import TokenInput
 from .._toolset import ToolSpec, check_authorization, validate_arguments
 from ._binding import resolve_token
 from ._events import Emitter
@@ -220,7 +221,7 @@ class GatewayTool(BaseTool):
     async def _acall(
         self,
         step: Call,
-        token: str | SecretStr | None,
+        token: TokenInput | None,
         emitter: Emitter,
         buffered: list[tuple[str, dict[str, Any]]] | None = None,
     ) -> Any:
@@ -262,7 +263,7 @@ class GatewayTool(BaseTool):
         except GatewayError as exc:
             return exc
 
-    def _call_sync(self, step: Call, token: str | SecretStr | None, emitter: Emitter) -> Any:
+    def _call_sync(self, step: Call, token: TokenInput | None, emitter: Emitter) -> Any:
         # Progress and logs of a sync call arrive on the private loop's thread: they are
         # emitted here, in the tool's thread, once the call returns.
         buffered: list[tuple[str, dict[str, Any]]] = []
@@ -271,7 +272,7 @@ class GatewayTool(BaseTool):
             emitter.emit(name, payload)
         return outcome
 
-    async def _acheck(self, token: str | SecretStr | None) -> Any:
+    async def _acheck(self, token: TokenInput | None) -> Any:
         """What an ``authorize_<server>`` tool does: check whether consent is done."""
         pending = await check_authorization(self.gateway, self.spec.server, token=token)
         if pending is not None:

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, BaseToolkit
-from pydantic import ConfigDict, Field, InstanceOf, SecretStr, SkipValidation
+from pydantic import ConfigDict, Field, InstanceOf, SkipValidation
 
 from .._engine import ApprovalRule
 from .._gateway import Gateway
 from .._sync import run_sync
+from .._tokens import TokenInput
 from .._toolset import ToolFilter, load_tool_specs
 from ._policy import (
     AuthorizationCallback,
@@ -119,7 +120,7 @@ class GatewayToolkit(BaseToolkit):
         super().__init__(**fields, **kwargs)
 
     async def aget_tools(
-        self, *, token: str | SecretStr | None = None, refresh: bool = False
+        self, *, token: TokenInput | None = None, refresh: bool = False
     ) -> list[BaseTool]:
         """List the servers and return their tools (plus ``authorize_<server>`` tools).
 
@@ -156,7 +157,7 @@ class GatewayToolkit(BaseToolkit):
         ]
 
     def get_tools(
-        self, *, token: str | SecretStr | None = None, refresh: bool = False
+        self, *, token: TokenInput | None = None, refresh: bool = False
     ) -> list[BaseTool]:
         """:meth:`aget_tools` for sync code, including inside a running loop (Jupyter)."""
         return run_sync(self.aget_tools(token=token, refresh=refresh))

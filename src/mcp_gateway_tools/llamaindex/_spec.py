@@ -20,6 +20,7 @@ from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSp
 from .._engine import ApprovalRule
 from .._errors import ConfigurationError
 from .._sync import run_sync
+from .._tokens import TokenInput
 from .._toolset import ToolFilter, load_tool_specs
 from ._tool import (
     POLICIES,
@@ -31,7 +32,6 @@ from ._tool import (
 
 if TYPE_CHECKING:
     from llama_index.core.tools import ToolMetadata
-    from pydantic import SecretStr
 
     from .._gateway import Gateway
 
@@ -103,7 +103,7 @@ class GatewayToolSpec(BaseToolSpec):
         spec_functions: list[SPEC_FUNCTION_TYPE] | None = None,
         func_to_metadata_mapping: dict[str, ToolMetadata] | None = None,
         *,
-        token: str | SecretStr | None = None,
+        token: TokenInput | None = None,
         refresh: bool = False,
     ) -> list[GatewayTool]:
         """List the servers and build one tool per gateway tool.
@@ -150,7 +150,7 @@ class GatewayToolSpec(BaseToolSpec):
         spec_functions: list[SPEC_FUNCTION_TYPE] | None = None,
         func_to_metadata_mapping: dict[str, ToolMetadata] | None = None,
         *,
-        token: str | SecretStr | None = None,
+        token: TokenInput | None = None,
         refresh: bool = False,
     ) -> list[GatewayTool]:
         """:meth:`to_tool_list_async` for sync code, including inside a running loop."""

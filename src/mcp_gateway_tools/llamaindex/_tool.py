@@ -50,6 +50,7 @@ from .._engine import (
 from .._errors import ConfigurationError, GatewayError, MissingUserToken
 from .._interactions import InteractionHandler
 from .._sync import run_sync
+from .._tokens import TokenInput
 from .._toolset import ToolSpec, check_authorization, validate_arguments
 from . import _flow
 from ._events import (
@@ -65,7 +66,6 @@ from ._schema import GatewayToolMetadata, schema_model
 
 if TYPE_CHECKING:
     from llama_index.core.workflow import Context, Event
-    from pydantic import SecretStr
 
     from .._gateway import Gateway
 
@@ -206,7 +206,7 @@ class GatewayTool(FunctionTool):
     # -- one call ----------------------------------------------------------------------
 
     async def _run(
-        self, arguments: dict[str, Any], ctx: Context | None, token: str | SecretStr | None
+        self, arguments: dict[str, Any], ctx: Context | None, token: TokenInput | None
     ) -> ToolOutput:
         name = self._spec.name
         if not self._spec.is_placeholder:
@@ -287,7 +287,7 @@ class GatewayTool(FunctionTool):
         return await self._answer(ctx, call, rid, waiter=event)
 
     async def _attempt(
-        self, step: Call, token: str | SecretStr | None, writer: Callable[[Event], None] | None
+        self, step: Call, token: TokenInput | None, writer: Callable[[Event], None] | None
     ) -> Any:
         """One gateway call; a GatewayError goes back to the engine, the rest renders."""
         name = self._spec.name
