@@ -311,6 +311,11 @@ PURPOSES = {
     "_transport.py": "the error-preserving transport (keeps a 401's body; DESIGN §2)",
     "langchain/_tool.py": "the per-call token from the run config, the authorization policy",
     "langchain/_binding.py": "the per-call token from the run config or context",
+    "_bodies.py": "each answer's stream decoded and scanned so the call's token never "
+    "reaches a model or a log (`RedactingStream`, DESIGN §5)",
+    "_engine.py": "the one 'user must act' policy engine (`tool_flow`) both adapters drive",
+    "_headers.py": "extra request headers, resolved per call (part of the session identity)",
+    "_interactions.py": "the 'user must act' request kinds (authorization, input, approval)",
     "langchain/_render.py": "`langchain.mcp`'s result shapes (content blocks + artifact)",
 }
 
