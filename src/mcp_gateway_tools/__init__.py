@@ -39,6 +39,8 @@ from ._errors import (
     RateLimited,
     SessionPoolExhausted,
     ToolCallError,
+    ToolLoadError,
+    ToolLoadWarning,
     UnknownServer,
 )
 from ._gateway import Gateway
@@ -50,6 +52,7 @@ from ._interactions import (
     InteractionHandler,
     UserActionRequest,
 )
+from ._remembered import forget_user_token, recall_user_token, remember_user_token
 from ._sync import run_sync
 from ._tokens import Credential, bound_user_token, user_token
 from ._toolset import ToolFilter, ToolSpec
@@ -95,12 +98,17 @@ __all__ = [
     "ToolCallError",
     "ToolFilter",
     "ToolInfo",
+    "ToolLoadError",
+    "ToolLoadWarning",
     "ToolResult",
     "ToolSpec",
     "UnknownServer",
     "UserActionRequest",
     "__version__",
     "bound_user_token",
+    "forget_user_token",
+    "recall_user_token",
+    "remember_user_token",
     "run_sync",
     "user_token",
 ]

@@ -320,7 +320,10 @@ def from_oauth_challenge(
     """OAuthRequired if ``header`` is an OAuth challenge naming where to authorize.
 
     A bare ``Bearer error="invalid_token"`` (RFC 6750's answer to a bad token) is not
-    one: only a challenge with ``resource_metadata`` or ``authorization_uri`` is.
+    one: only a challenge with ``resource_metadata`` or ``authorization_uri`` is. Nor is
+    ``error="invalid_token"`` with only a ``resource_metadata``: the token sent was
+    rejected, and the metadata merely says where tokens come from (LiteLLM answers a bad
+    key so, measured by ``tests/interop``); that stays :class:`InvalidToken`.
     """
     params = challenge_params(header)
     secrets = tuple(secrets)
@@ -333,6 +336,8 @@ def from_oauth_challenge(
 
     metadata, authorize = link("resource_metadata"), link("authorization_uri")
     if metadata is None and authorize is None:
+        return None
+    if authorize is None and params.get("error", "").lower() == "invalid_token":
         return None
     where = authorize or metadata
     return OAuthRequired(

@@ -22,8 +22,12 @@ error observations, and :class:`AuthorizationRequired` as the consent observatio
     ├── SessionPoolExhausted        no open session could be held under heavy pressure; retryable
     ├── ToolCallError               the server refused the call (unknown tool, bad arguments)
     │   └── InvalidArguments        arguments failed the tool's input schema, before sending
-    └── ProtocolError               an answer we cannot read (malformed body, bad link)
-        └── InvalidAuthorizationUrl a consent link that is not an absolute http(s) URL
+    ├── ProtocolError               an answer we cannot read (malformed body, bad link)
+    │   └── InvalidAuthorizationUrl a consent link that is not an absolute http(s) URL
+    └── ToolLoadError               loading tools: servers failed (``errors`` per server)
+
+``ToolLoadWarning`` (a ``UserWarning``, not an exception) reports one server left out
+of a tool list under the default ``on_server_error="warn"``; it carries the typed error.
 
 A tool that runs and reports failure (MCP ``isError``) is not an exception: it is a
 :class:`~mcp_gateway_tools.ToolResult` with ``is_error=True``, as the protocol means it.
@@ -62,6 +66,8 @@ __all__ = [
     "RateLimited",
     "SessionPoolExhausted",
     "ToolCallError",
+    "ToolLoadError",
+    "ToolLoadWarning",
     "UnknownServer",
 ]
 
@@ -405,3 +411,27 @@ class ProtocolError(GatewayError):
 
 class InvalidAuthorizationUrl(ProtocolError):
     """A consent link was not an absolute http(s) URL and was refused."""
+
+
+class ToolLoadError(GatewayError):
+    """Servers could not be listed while loading tools (``on_server_error="raise"``).
+
+    ``errors`` maps each failing server to its own typed error; every server was tried
+    before this was raised, so the message names them all.
+    """
+
+    def __init__(self, errors: dict[str, GatewayError]):
+        parts = [f"{server}: {type(e).__name__}: {e.message}" for server, e in errors.items()]
+        super().__init__("Could not load the tools of " + "; ".join(parts))
+        self.errors = dict(errors)
+
+
+class ToolLoadWarning(UserWarning):
+    """One server was left out of a tool list; ``error`` says why (typed)."""
+
+    def __init__(self, server: str, error: GatewayError):
+        super().__init__(
+            f"server {server!r} left out of the tool list: {type(error).__name__}: {error.message}"
+        )
+        self.server = server
+        self.error = error

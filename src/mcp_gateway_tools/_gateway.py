@@ -46,6 +46,7 @@ from ._tokens import (
     ProviderCache,
     TokenInput,
     TokenSource,
+    conceal,
     pick_token,
 )
 from ._transport import shared_ssl_context
@@ -138,10 +139,11 @@ class Gateway:
             raise ConfigurationError("protocol_mode must be 'auto' or 'legacy'")
         if max_sessions < 1 or connect_timeout <= 0 or call_timeout <= 0:
             raise ConfigurationError("max_sessions and the timeouts must be positive")
-        self._static: TokenInput | None = token
+        self._static: TokenInput | None = None if token is None else conceal(token)
+        del token  # frames keep SecretStr only (tracebacks with locals)
         self._static_credential: Credential | None = None
-        if token is not None and not callable(token):
-            self._static_credential = Credential.of(token, "service")
+        if self._static is not None and not callable(self._static):
+            self._static_credential = Credential.of(self._static, "service")
         self.connect_timeout = connect_timeout
         self.call_timeout = call_timeout
         self.max_sessions = max_sessions
@@ -193,7 +195,7 @@ class Gateway:
         Extra headers are not included (they depend on the server): see
         :meth:`acredential`. An async token provider needs :meth:`acredential`.
         """
-        value, source = pick_token(token, self._static)
+        value, source = pick_token(None if token is None else conceal(token), self._static)
         if callable(value):
             return self._providers.resolve_sync(value, source)
         return self._credential_of(value, source)
@@ -202,7 +204,7 @@ class Gateway:
         self, token: TokenInput | None = None, server: str | None = None
     ) -> Credential:
         """The identity a call made now would carry; with ``server``, its headers too."""
-        value, source = pick_token(token, self._static)
+        value, source = pick_token(None if token is None else conceal(token), self._static)
         credential = await self._resolve(value, source)
         if server is None:
             return credential
@@ -270,6 +272,7 @@ class Gateway:
         refresh: bool = False,
     ) -> list[ToolInfo]:
         """The tools of ``server`` as the resolved token sees them (cached per identity)."""
+        token = None if token is None else conceal(token)  # no plain token in our frames
         name = self.server_name(server)
         endpoint = self.endpoint(name)
 
@@ -322,6 +325,7 @@ class Gateway:
         raising. ``on_progress`` gets each :class:`Progress` of this call, ``on_log``
         each server log line (which also goes to the ``mcp_gateway_tools.server`` logger).
         """
+        token = None if token is None else conceal(token)  # no plain token in our frames
         name = self.server_name(server)
         endpoint = self.endpoint(name)
         args = dict(arguments or {})
@@ -413,6 +417,27 @@ class Gateway:
                 on_log=on_log,
             )
         )
+
+    # -- waiting for consent (issue 14; logic in _waiting) --------------------------------
+
+    async def wait_for_authorization(
+        self,
+        server: str | None = None,
+        *,
+        token: TokenInput | None = None,
+        timeout: float | None = 300.0,
+    ) -> None:
+        """Return once the user's grant for ``server`` works (they completed consent).
+
+        Probes with the cheapest request the gateway allows for that identity (a fresh
+        listing on its session), with bounded exponential backoff; cancel the awaiting
+        task to stop. Waits through transient failures; raises at once what waiting
+        cannot fix (missing or rejected token, access denied); on ``timeout`` seconds
+        (None: no limit) raises the last :class:`AuthorizationRequired`.
+        """
+        from ._waiting import wait_for_authorization
+
+        await wait_for_authorization(self, server, token=token, timeout=timeout)
 
     # -- machinery ----------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ __all__ = [
     "TokenProvider",
     "TokenValue",
     "bound_user_token",
+    "conceal",
     "fingerprint",
     "pick_token",
     "resolve_credential",
@@ -65,6 +66,32 @@ _bound: contextvars.ContextVar[SecretStr | TokenProvider | None] = contextvars.C
 TokenSource = Literal["call", "bound", "service"]
 
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 §2.1
+
+
+def conceal(token: TokenInput) -> SecretStr | TokenProvider:
+    """A plain str token wrapped in SecretStr as soon as it enters (a provider as is)."""
+    return SecretStr(token) if isinstance(token, str) else token
+
+
+def _checked(secret: SecretStr) -> SecretStr | Literal["empty", "malformed"]:
+    """The normalised token, or why it is refused (never raising: see Credential.of)."""
+    value = secret.get_secret_value().strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == "bearer":  # accept a pasted "Bearer <token>"
+        value = rest.strip()
+    if not value:
+        return "empty"
+    if not _B64TOKEN.fullmatch(value):
+        return "malformed"
+    return SecretStr(value)
+
+
+def _same(a: SecretStr, b: SecretStr) -> bool:
+    """Constant-time comparison of two tokens."""
+    return hmac.compare_digest(
+        a.get_secret_value().encode("utf-8", "surrogatepass"),
+        b.get_secret_value().encode("utf-8", "surrogatepass"),
+    )
 
 
 def fingerprint(token: str) -> str:
@@ -102,23 +129,25 @@ class Credential:
 
     @classmethod
     def of(cls, token: TokenValue, source: TokenSource) -> Credential:
-        """Validate ``token`` (a pasted ``Bearer <t>`` is accepted) and identify it."""
+        """Validate ``token`` (a pasted ``Bearer <t>`` is accepted) and identify it.
+
+        No frame left in a traceback holds the token as plain text: a refused token
+        leaves only SecretStr locals behind (error trackers record frame locals).
+        """
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
-        value = secret.get_secret_value()
-        if not isinstance(value, str):
-            raise ConfigurationError(f"A token must be a str, not {type(value).__name__}.")
-        value = value.strip()
-        scheme, _, rest = value.partition(" ")
-        if scheme.lower() == "bearer":  # accept a pasted "Bearer <token>"
-            value = rest.strip()
-        if not value:
+        del token
+        if not isinstance(secret.get_secret_value(), str):
+            raise ConfigurationError("A token must be a str.")
+        checked = _checked(secret)
+        if checked == "empty":
             raise MissingUserToken("An empty token was given; bind a non-empty token.")
-        if not _B64TOKEN.fullmatch(value):
+        if checked == "malformed":
             raise InvalidToken(
                 "The token is malformed: a bearer token may hold only ASCII letters, digits "
                 "and - . _ ~ + / (then = padding). It was refused and not sent."
             )
-        return cls(SecretStr(value), source, fingerprint(value))
+        assert isinstance(checked, SecretStr)
+        return cls(checked, source, fingerprint(checked.get_secret_value()))
 
     @property
     def is_service(self) -> bool:
@@ -200,19 +229,20 @@ def resolve_credential(
     return Credential.of(value, source)
 
 
-def _provider_value(value: object) -> TokenValue:
+def _provider_value(value: object) -> SecretStr:
+    """A provider's answer, checked for type and wrapped in SecretStr."""
     if value is None:
         raise MissingUserToken("The token provider returned no token (None).")
     if not isinstance(value, str | SecretStr):
         raise ConfigurationError(
             f"A token provider must return a str or SecretStr, not {type(value).__name__}."
         )
-    return value
+    return value if isinstance(value, SecretStr) else SecretStr(value)
 
 
 @dataclass
 class _Slot:
-    raw: bytes = field(repr=False)
+    raw: SecretStr = field(repr=False)
     credential: Credential
 
 
@@ -238,7 +268,9 @@ class ProviderCache:
         produced = provider()
         if inspect.isawaitable(produced):
             produced = await produced
-        return self.accept(provider, _provider_value(produced), source)
+        value = _provider_value(produced)
+        del produced
+        return self.accept(provider, value, source)
 
     def resolve_sync(self, provider: TokenProvider, source: TokenSource) -> Credential:
         """:meth:`resolve` for a sync provider (an async one is a ConfigurationError)."""
@@ -251,24 +283,26 @@ class ProviderCache:
                 "This token provider is async: use 'await gateway.acredential()' or call "
                 "the async API."
             )
-        return self.accept(provider, _provider_value(produced), source)
+        value = _provider_value(produced)
+        del produced
+        return self.accept(provider, value, source)
 
     def accept(self, provider: object, value: TokenValue, source: TokenSource) -> Credential:
         """The Credential for ``provider``'s answer ``value``, cached while unchanged."""
-        raw_str = value.get_secret_value() if isinstance(value, SecretStr) else value
-        raw = raw_str.encode("utf-8", "surrogatepass") if isinstance(raw_str, str) else b""
+        secret = value if isinstance(value, SecretStr) else SecretStr(value)
+        del value
         try:
             slot = self._slots.get(provider)
         except TypeError:  # an unhashable callable: nothing to cache it under
-            return Credential.of(value, source)
+            return Credential.of(secret, source)
         same = slot is not None and slot.credential.source == source
-        if slot is not None and same and hmac.compare_digest(slot.raw, raw):
+        if slot is not None and same and _same(slot.raw, secret):
             self._slots.move_to_end(provider)
             return slot.credential
-        credential = Credential.of(value, source)
+        credential = Credential.of(secret, source)
         if slot is not None and slot.credential.fingerprint != credential.fingerprint:
             self._on_rotate(slot.credential)
-        self._slots[provider] = _Slot(raw, credential)
+        self._slots[provider] = _Slot(secret, credential)
         self._slots.move_to_end(provider)
         while len(self._slots) > self._bound:
             self._slots.popitem(last=False)

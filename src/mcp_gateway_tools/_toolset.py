@@ -3,16 +3,16 @@
 Loading lists each server for the identity at hand and yields one :class:`ToolSpec` per
 tool, with a unique, provider-safe name (the MCP name is what reaches the server). A
 server that needs consent before it can even be listed yields one ``authorize_<server>``
-placeholder instead, and a server that fails otherwise is skipped with a warning:
-one failing server never hides the others' tools.
+placeholder instead, and a server that fails otherwise is left out with a typed
+warning (or a :class:`~mcp_gateway_tools.ToolLoadError`, by policy): one failing
+server never hides the others' tools, and is never dropped silently. Shared lists that
+are right for every user come from :class:`~mcp_gateway_tools._catalog.ToolCatalog`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +25,7 @@ from jsonschema.exceptions import SchemaError
 from referencing.exceptions import Unresolvable
 
 from ._content import ToolInfo
-from ._errors import AuthorizationRequired, GatewayError, InvalidArguments, MissingUserToken
+from ._errors import AuthorizationRequired, InvalidArguments
 from ._tokens import TokenInput
 
 if TYPE_CHECKING:
@@ -40,8 +40,6 @@ __all__ = [
     "unique_names",
     "validate_arguments",
 ]
-
-logger = logging.getLogger("mcp_gateway_tools.toolset")
 
 ToolFilter = Sequence[str] | Mapping[str, Sequence[str]] | Callable[[ToolInfo], bool]
 """Names to allow; ``{"allow": [...], "block": [...]}``; or a predicate on ToolInfo.
@@ -162,45 +160,21 @@ async def load_tool_specs(
     name_prefix: str | None = None,
     token: TokenInput | None = None,
     on_authorization_required: AuthorizationOnLoad = "placeholder",
+    on_server_error: Literal["warn", "raise"] = "warn",
 ) -> list[ToolSpec]:
-    """List every server concurrently and build the specs, in server order."""
-    names = [gateway.server_name(s) for s in servers]
-    outcomes = await asyncio.gather(
-        *(gateway.list_tools(s, token=token) for s in names), return_exceptions=True
+    """List every server concurrently for one identity and build the specs, in server
+    order (a one-off :class:`~mcp_gateway_tools._catalog.ToolCatalog`: nothing shared)."""
+    from ._catalog import ToolCatalog
+
+    catalog = ToolCatalog(
+        gateway,
+        servers,
+        tool_filter=tool_filter,
+        name_prefix=name_prefix,
+        on_authorization_required=on_authorization_required,
+        on_server_error=on_server_error,
     )
-    listed: list[ToolInfo] = []
-    placeholders: list[ToolSpec] = []
-    failures: list[GatewayError] = []
-    for server, outcome in zip(names, outcomes, strict=True):
-        if (
-            isinstance(outcome, AuthorizationRequired)
-            and on_authorization_required == "placeholder"
-        ):
-            placeholders.append(_placeholder(server, outcome))
-        elif isinstance(outcome, MissingUserToken | AuthorizationRequired):
-            raise outcome
-        elif isinstance(outcome, GatewayError):
-            logger.warning("skipping server=%s: %s", server, outcome)
-            failures.append(outcome)
-        elif isinstance(outcome, BaseException):
-            raise outcome
-        else:
-            listed.extend(t for t in outcome if _allowed(t, tool_filter))
-    if failures and not listed and not placeholders:
-        raise failures[0]
-    unique = unique_names([(t.server, t.name) for t in listed], name_prefix)
-    specs = [
-        ToolSpec(
-            server=t.server,
-            mcp_name=t.name,
-            name=name,
-            description=t.description or t.title or t.name,
-            input_schema=t.input_schema or dict(_EMPTY_SCHEMA),
-            info=t,
-        )
-        for t, name in zip(listed, unique, strict=True)
-    ]
-    return specs + placeholders
+    return await catalog.offer(token)
 
 
 async def check_authorization(

@@ -56,7 +56,14 @@ def arguments_for(tool: ToolInfo) -> dict[str, Any]:
 
 
 async def drive(url: str) -> None:
-    gateway = Gateway(servers={SERVER: url}, token="conformance-client", on_interaction=answer)
+    gateway = Gateway(
+        servers={SERVER: url},
+        token="conformance-client",
+        on_interaction=answer,
+        # Four scenarios start at once on a busy 2-core machine: no tight deadlines.
+        connect_timeout=60.0,
+        call_timeout=60.0,
+    )
     async with gateway:
         for tool in await gateway.list_tools(SERVER):
             result = await gateway.call_tool(SERVER, tool.name, arguments_for(tool))

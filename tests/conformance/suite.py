@@ -163,7 +163,7 @@ def start_scenario(
         command or client_command(),
         *selector,
         "--timeout",
-        "60000",
+        "120000",
         "-o",
         str(results),
     ]

@@ -9,7 +9,6 @@ tests fail and say why.
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 from collections.abc import Iterator
@@ -17,18 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from mcp_gateway_tools import Gateway
 from tests.conformance import suite
 from tests.support.netns import interfaces_inside
 
 pytestmark = [pytest.mark.conformance, pytest.mark.timeout(900)]
-
-# TEMPORARY: the driver names the scenario server with Gateway(servers=...), which
-# branch `identity` adds. Remove this guard once it is merged.
-needs_servers = pytest.mark.skipif(
-    "servers" not in inspect.signature(Gateway).parameters,
-    reason="the driver needs Gateway(servers=...) (branch identity, not merged yet)",
-)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +49,6 @@ def test_every_non_auth_client_scenario_of_the_pinned_version_is_run() -> None:
     )
 
 
-@needs_servers
 @pytest.mark.parametrize("scenario", suite.CORE_SCENARIOS)
 def test_client_scenario_passes(scenario: str, core_runs: dict[str, suite.ScenarioRun]) -> None:
     run = core_runs[scenario]
@@ -66,7 +56,6 @@ def test_client_scenario_passes(scenario: str, core_runs: dict[str, suite.Scenar
     assert run.returncode == 0, run.explain()
 
 
-@needs_servers
 def test_form_elicitation_is_answered_by_the_apps_callback_with_the_defaults(
     core_runs: dict[str, suite.ScenarioRun],
 ) -> None:
@@ -88,7 +77,6 @@ def test_form_elicitation_is_answered_by_the_apps_callback_with_the_defaults(
 AUTH = os.environ.get("MCP_CONFORMANCE_AUTH") == "1"
 
 
-@needs_servers
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 @pytest.mark.skipif(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_gateway_tools import Gateway, InvalidArguments, ToolInfo
+from mcp_gateway_tools import Gateway, InvalidArguments, ToolInfo, ToolLoadWarning
 from mcp_gateway_tools._toolset import (
     ToolSpec,
     check_authorization,
@@ -51,10 +51,13 @@ async def test_a_server_needing_consent_at_load_yields_an_authorize_tool_and_oth
     fault_server: ThreadedServer, fault_gateway: FaultGateway
 ) -> None:
     async with Gateway(fault_server.url) as gw:
-        specs = await load_tool_specs(gw, ["echo", "consent", "forbidden"], token="user-1")
+        # "forbidden" (403) is left out, loudly: a typed warning, never just a log line.
+        with pytest.warns(ToolLoadWarning, match="forbidden"):
+            specs = await load_tool_specs(gw, ["echo", "consent", "forbidden"], token="user-1")
         placeholder = next(s for s in specs if s.is_placeholder)
         assert placeholder.name == "authorize_consent"
         assert placeholder.authorization is not None
+        assert placeholder.authorization.authorization_urls == {}  # shared: no one's link
         assert "Consent Mail" in placeholder.description
         assert "add" in {s.name for s in specs}
         assert await check_authorization(gw, "consent", token="user-1") is not None

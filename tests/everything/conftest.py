@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -26,13 +25,7 @@ def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EverythingS
 
 def gateway_for(server: EverythingServer) -> Gateway:
     """A Gateway that names the reference server's URL under the ``everything`` alias."""
-    if "servers" in inspect.signature(Gateway).parameters:
-        return Gateway(servers={SERVER: server.url}, token="everything-test")
-    # TEMPORARY, until branch identity (Gateway(servers=...)) is merged: point the
-    # default template's endpoint at the server's own URL.
-    gw = Gateway(server.url.removesuffix("/mcp"), token="everything-test")
-    gw.endpoint = lambda server_=None: server.url  # type: ignore[method-assign]
-    return gw
+    return Gateway(servers={SERVER: server.url}, token="everything-test")
 
 
 @pytest.fixture

@@ -9,7 +9,13 @@ from llama_index.core.tools import FunctionTool
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
 import mcp_gateway_tools.llamaindex as li
-from mcp_gateway_tools import AuthorizationRequired, Gateway, MissingUserToken, user_token
+from mcp_gateway_tools import (
+    AuthorizationRequired,
+    Gateway,
+    MissingUserToken,
+    ToolLoadWarning,
+    user_token,
+)
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.llamaindex import GatewayTool, GatewayToolSpec
 
@@ -102,8 +108,10 @@ async def test_one_failing_server_never_hides_the_others(
 ) -> None:
     # "nosuch" is unknown to the gateway (404); knowledge still loads.
     spec = GatewayToolSpec(service_gateway, ["nosuch", "knowledge"])
-    names = {t.metadata.name for t in await spec.to_tool_list_async()}
+    with pytest.warns(ToolLoadWarning, match="nosuch"):  # left out loudly, typed
+        names = {t.metadata.name for t in await spec.to_tool_list_async()}
     assert "search_docs" in names
+    assert type(spec.load_errors["nosuch"]).__name__ == "UnknownServer"
 
 
 async def test_loading_needs_an_identity(gateway: Gateway) -> None:

@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from ._auth import Authenticator, AuthError, Principal
 from ._pages import message_page
+from ._servers import tls_context
 from ._store import Grant, GrantStore
 
 __all__ = ["ConsentManager", "OAuthTarget", "ProviderUnavailableError"]
@@ -146,6 +147,7 @@ class ConsentManager:
             redirect_uri=self.redirect_uri,
             code_challenge_method="S256",
             timeout=10.0,
+            verify=tls_context(),  # shared: building a TLS context per flow blocks the loop
         )
 
     async def _open_link(self, request: Request) -> Response:
@@ -250,7 +252,7 @@ class ConsentManager:
         if target.userinfo_url is None:
             return None
         try:
-            async with httpx2.AsyncClient(timeout=10.0) as http:
+            async with httpx2.AsyncClient(timeout=10.0, verify=tls_context()) as http:
                 resp = await http.get(
                     target.userinfo_url, headers={"Authorization": f"Bearer {access_token}"}
                 )

@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 
 from ._auth import Principal
 
-__all__ = ["STATE_KEY", "Backend", "RequestState", "build_proxy_app"]
+__all__ = ["STATE_KEY", "Backend", "RequestState", "build_proxy_app", "tls_context"]
 
 STATE_KEY = "mcp_gateway_tools.devgateway.request"
 
@@ -54,7 +54,7 @@ class Backend:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """One TLS context for all backend clients: building one costs ~40 ms per client."""
     return ssl.create_default_context()
 
@@ -63,7 +63,7 @@ class _RecordingTransport(httpx2.AsyncBaseTransport):
     """Records why a backend call failed so the gateway can answer 502/504, not 200."""
 
     def __init__(self, state: RequestState, server: str) -> None:
-        self._inner = httpx2.AsyncHTTPTransport(verify=_tls_context())
+        self._inner = httpx2.AsyncHTTPTransport(verify=tls_context())
         self._state = state
         self._server = server
 

@@ -29,6 +29,7 @@ token (:class:`~mcp_gateway_tools.MissingUserToken`) propagates.
 
 from . import _require  # noqa: F401  (first: a missing extra names its pip install)
 from ._approval import approval_middleware, interrupt_on
+from ._middleware import GatewayToolsMiddleware
 from ._policy import (
     APPROVAL_EVENT,
     AUTHORIZATION_EVENT,
@@ -41,6 +42,7 @@ from ._policy import (
     InteractionPolicy,
 )
 from ._render import GatewayToolError
+from ._resume import aresume_when_authorized, authorization_interrupts, wait_for_consent
 from ._retry import is_retryable, retry_on
 from ._tool import GatewayTool
 from ._toolkit import GatewayToolkit
@@ -57,9 +59,13 @@ __all__ = [
     "GatewayTool",
     "GatewayToolError",
     "GatewayToolkit",
+    "GatewayToolsMiddleware",
     "InteractionPolicy",
     "approval_middleware",
+    "aresume_when_authorized",
+    "authorization_interrupts",
     "interrupt_on",
     "is_retryable",
     "retry_on",
+    "wait_for_consent",
 ]

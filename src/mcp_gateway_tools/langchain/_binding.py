@@ -3,8 +3,12 @@
 DESIGN §4's order, LangChain part: the run's context (``create_agent(...,
 context_schema=...)`` then ``agent.invoke(..., context=...)``; read as
 ``runtime.context.user_token``, an attribute or a mapping key), then
-``config["configurable"]["user_token"]``. When neither is set the core falls back to
-``user_token()`` and then to the Gateway's service token.
+``config["configurable"]["user_token"]``, then — for agents served by LangGraph's own
+server with custom auth (``langgraph_sdk.Auth``) — the token the auth handler
+remembered for the run's authenticated user (``runtime.server_info.user.identity``,
+see :func:`mcp_gateway_tools.remember_user_token`; the server stores the user object
+with each run, so the token never rides on it). When none is set the core falls back
+to ``user_token()`` and then to the Gateway's service token.
 
 The runtime is read with ``langgraph.runtime.get_runtime()`` (LangGraph puts it in
 the config of every node's run), not injected as a ``runtime: ToolRuntime`` parameter.
@@ -25,6 +29,7 @@ from langgraph.runtime import Runtime, get_runtime
 from pydantic import SecretStr
 
 from .._errors import ConfigurationError
+from .._remembered import recall_user_token
 from .._tokens import TokenInput
 
 __all__ = ["TOKEN_KEY", "graph_runtime", "resolve_token"]
@@ -70,6 +75,13 @@ def _from_context(context: object) -> TokenInput | None:
     return _token_value(getattr(context, TOKEN_KEY, None))
 
 
+def _from_server_user(runtime: Runtime[Any]) -> SecretStr | None:
+    """The token remembered for the user LangGraph's server authenticated for this run."""
+    user = getattr(getattr(runtime, "server_info", None), "user", None)
+    identity = getattr(user, "identity", None) if user is not None else None
+    return recall_user_token(identity) if isinstance(identity, str) and identity else None
+
+
 def resolve_token(config: RunnableConfig) -> TokenInput | None:
     """The per-request token of this run, or None to let the core fall back.
 
@@ -85,6 +97,8 @@ def resolve_token(config: RunnableConfig) -> TokenInput | None:
     token = _token_value(configurable.get(TOKEN_KEY))
     if isinstance(token, str):
         _warn_plain_configurable_token()
+    if token is None and runtime is not None:
+        token = _from_server_user(runtime)
     return token
 
 

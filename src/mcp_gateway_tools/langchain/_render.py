@@ -184,7 +184,8 @@ def error_message(error: GatewayError) -> Content:
 def authorized_output(server: str, display: str) -> tuple[str, dict[str, Any]]:
     """What an ``authorize_<server>`` tool says once the user has consented."""
     text = (
-        f"The user has authorized {display}. Its tools will be available the next time "
-        "the tools are loaded; tell the user it is connected."
+        f"The user has authorized {display}. Its tools are offered from the next model "
+        "call on (with GatewayToolsMiddleware; a fixed tool list gets them when it is "
+        "reloaded); tell the user it is connected."
     )
     return text, {"type": "authorized", "server": server, "server_name": display}

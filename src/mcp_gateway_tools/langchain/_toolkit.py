@@ -1,9 +1,11 @@
 """GatewayToolkit: the gateway's MCP servers as a list of LangChain tools.
 
-Loading goes through the neutral :mod:`~mcp_gateway_tools._toolset` (the LlamaIndex
-adapter shares it), so names, filters, collisions and load-time consent behave the
-same in both frameworks; this module only wraps each spec in a :class:`GatewayTool`
-and carries the LangChain-side options.
+Loading goes through the neutral :class:`~mcp_gateway_tools._catalog.ToolCatalog`
+(the LlamaIndex adapter shares it), so names, filters, collisions, load-time consent
+and the "tools for everyone" rules behave the same in both frameworks; this module
+only wraps each spec in a :class:`GatewayTool` (once per spec, reused across users)
+and carries the LangChain-side options. :class:`GatewayToolsMiddleware` asks the
+toolkit per model request.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, BaseToolkit
-from pydantic import ConfigDict, Field, InstanceOf, SkipValidation
+from pydantic import ConfigDict, Field, InstanceOf, PrivateAttr, SkipValidation
 
+from .._catalog import MAX_KNOWN_TOOLS, ServerErrorPolicy, ToolCatalog
 from .._engine import ApprovalRule
+from .._errors import ConfigurationError, GatewayError
 from .._gateway import Gateway
 from .._sync import run_sync
 from .._tokens import TokenInput
-from .._toolset import ToolFilter, load_tool_specs
+from .._toolset import ToolFilter, ToolSpec
 from ._policy import (
     AuthorizationCallback,
     AuthorizationOnLoad,
@@ -57,7 +61,16 @@ class GatewayToolkit(BaseToolkit):
             ``ToolRetryMiddleware(retry_on=retry_on)`` retry 429 and 5xx.
         on_authorization_required_at_load: ``"placeholder"`` (default: a server the
             user must authorize before it can even be listed gives one
-            ``authorize_<server>`` tool) or ``"raise"``.
+            ``authorize_<server>`` tool, until any identity has listed it) or ``"raise"``.
+        on_server_error: ``"warn"`` (default: a server that fails to list for another
+            reason is left out with a :class:`~mcp_gateway_tools.ToolLoadWarning`, its
+            typed error kept in :attr:`load_errors`) or ``"raise"``
+            (:class:`~mcp_gateway_tools.ToolLoadError` naming every failing server).
+
+    One toolkit serves every user: once any identity (or the service token) has listed
+    a server, every user is offered its tools; a user whose own listing is known is
+    offered exactly that. Use :class:`GatewayToolsMiddleware` with ``create_agent`` to
+    get that per request with no user at start-up.
 
     The tools hold no identity: each call uses the token of the run it belongs to
     (run context ``user_token``, then ``config["configurable"]["user_token"]``, then
@@ -81,6 +94,12 @@ class GatewayToolkit(BaseToolkit):
     )
     on_authorization_required_at_load: AuthorizationOnLoad = "placeholder"
     retryable_errors: Literal["message", "raise"] = "message"
+    on_server_error: ServerErrorPolicy = "warn"
+
+    _catalog: ToolCatalog = PrivateAttr()
+    _wrapped: dict[tuple[str, str, str], tuple[ToolSpec, GatewayTool]] = PrivateAttr(
+        default_factory=dict
+    )
 
     def __init__(
         self,
@@ -96,10 +115,13 @@ class GatewayToolkit(BaseToolkit):
         authorization_callback: AuthorizationCallback | None = None,
         on_authorization_required_at_load: AuthorizationOnLoad = "placeholder",
         retryable_errors: Literal["message", "raise"] = "message",
+        on_server_error: ServerErrorPolicy = "warn",
         **kwargs: Any,
     ) -> None:
         check_policy(on_authorization_required, on_authorization_required_at_load)
         policies(on_authorization_required, on_input_required, on_approval_required, approval)
+        if on_server_error not in ("warn", "raise"):
+            raise ConfigurationError("on_server_error must be 'warn' or 'raise'")
         if servers is None:
             servers = [gateway.server_name(None)]  # the server of a full server URL
         elif isinstance(servers, str):
@@ -116,45 +138,77 @@ class GatewayToolkit(BaseToolkit):
             "authorization_callback": authorization_callback,
             "on_authorization_required_at_load": on_authorization_required_at_load,
             "retryable_errors": retryable_errors,
+            "on_server_error": on_server_error,
         }
         super().__init__(**fields, **kwargs)
+        self._catalog = ToolCatalog(
+            gateway,
+            self.servers,
+            tool_filter=tool_filter,
+            name_prefix=name_prefix,
+            on_authorization_required=on_authorization_required_at_load,
+            on_server_error=on_server_error,
+        )
+
+    @property
+    def load_errors(self) -> dict[str, GatewayError]:
+        """Servers failing to list now (other than for consent), with their typed errors."""
+        return dict(self._catalog.load_errors)
 
     async def aget_tools(
         self, *, token: TokenInput | None = None, refresh: bool = False
     ) -> list[BaseTool]:
-        """List the servers and return their tools (plus ``authorize_<server>`` tools).
+        """The tools to offer the identity at hand (plus ``authorize_<server>`` tools).
 
-        Listing needs an identity: ``token`` if given, else ``user_token()``, else the
-        Gateway's service token. The list can then serve every user. ``refresh``
-        bypasses the core's listing cache (after a consent, or a server change).
+        The identity is ``token`` if given, else ``user_token()``, else the Gateway's
+        service token. Its own listing decides where it is known; a server it cannot
+        list yet (no consent) is offered as any identity last listed it, and as a
+        placeholder only while nobody has. ``refresh`` re-lists for this identity.
         """
-        if refresh:
-            for server in self.servers:
-                self.gateway.invalidate_tools(server)
-        specs = await load_tool_specs(
-            self.gateway,
-            self.servers,
-            tool_filter=self.tool_filter,
-            name_prefix=self.name_prefix,
-            token=token,
-            on_authorization_required=self.on_authorization_required_at_load,
+        return list(await self.atools_for(token, refresh=refresh))
+
+    async def atools_for(
+        self, token: TokenInput | None, *, refresh: bool = False
+    ) -> list[GatewayTool]:
+        """:meth:`aget_tools` typed for the middleware: one request's gateway tools."""
+        specs = await self._catalog.offer(token, refresh=refresh)
+        return [self._tool(spec) for spec in specs]
+
+    async def afind_tool(self, token: TokenInput | None, name: str) -> GatewayTool | None:
+        """The tool ``name`` as this identity was (or would now be) offered it."""
+        spec = await self._catalog.find(token, name)
+        return self._tool(spec) if spec is not None else None
+
+    def owns(self, tool: object) -> bool:
+        """Whether ``tool`` is one of this toolkit's gateway tools (any user's)."""
+        return (
+            isinstance(tool, GatewayTool)
+            and tool.gateway is self.gateway
+            and tool.spec.server in self.servers
         )
+
+    def _tool(self, spec: ToolSpec) -> GatewayTool:
+        """One GatewayTool per spec object: every user offered a tool gets the same one."""
+        key = (spec.server, spec.mcp_name, spec.name)
+        hit = self._wrapped.get(key)
+        if hit is not None and hit[0] is spec:
+            return hit[1]
         engine = policies(
             self.on_authorization_required,
             self.on_input_required,
             self.on_approval_required,
             self.approval,
         )
-        return [
-            GatewayTool.from_spec(
-                self.gateway,
-                spec,
-                policies=engine,
-                authorization_callback=self.authorization_callback,
-                retryable_errors=self.retryable_errors,
-            )
-            for spec in specs
-        ]
+        tool = GatewayTool.from_spec(
+            self.gateway,
+            spec,
+            policies=engine,
+            authorization_callback=self.authorization_callback,
+            retryable_errors=self.retryable_errors,
+        )
+        if len(self._wrapped) < MAX_KNOWN_TOOLS or key in self._wrapped:
+            self._wrapped[key] = (spec, tool)
+        return tool
 
     def get_tools(
         self, *, token: TokenInput | None = None, refresh: bool = False

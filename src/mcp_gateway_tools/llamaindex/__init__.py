@@ -4,7 +4,8 @@
 >>> tools = await spec.to_tool_list_async()
 >>> agent = FunctionAgent(tools=tools, llm=llm)
 
-Tools hold no identity: each call uses the workflow Context's ``"user_token"``, else
+Tools hold no identity: each call uses the workflow Context's ``"user_token"`` (a
+token, or a :class:`TokenReference` that durable workflows persist instead), else
 the ``mcp_gateway_tools.user_token()`` binding, else the Gateway's service token. When
 the user must authorize a downstream service, the tool returns the consent links to
 the model, writes an :class:`AuthorizationRequiredEvent` to the workflow stream, and,
@@ -28,8 +29,11 @@ from ._events import (
     ServerLogEvent,
 )
 from ._flow import TOKEN_KEY
+from ._resume import complete_when_authorized, wait_for_consent
+from ._retriever import GatewayToolRetriever
 from ._schema import GatewayToolMetadata
 from ._spec import GatewayToolSpec
+from ._tokenref import TokenReference, bind_token_reference
 from ._tool import AuthorizationCallback, AuthorizationPolicy, GatewayTool, InteractionPolicy
 
 __all__ = [
@@ -42,10 +46,15 @@ __all__ = [
     "AuthorizationRequiredEvent",
     "GatewayTool",
     "GatewayToolMetadata",
+    "GatewayToolRetriever",
     "GatewayToolSpec",
     "InputAnswerEvent",
     "InputRequiredEvent",
     "InteractionPolicy",
     "ProgressEvent",
     "ServerLogEvent",
+    "TokenReference",
+    "bind_token_reference",
+    "complete_when_authorized",
+    "wait_for_consent",
 ]

@@ -21,6 +21,7 @@ from llama_index.core.workflow import Context, Event, WorkflowRuntimeError
 from pydantic import SecretStr
 
 from .._errors import ConfigurationError
+from ._tokenref import TokenReference
 
 __all__ = [
     "PENDING_KEY",
@@ -41,15 +42,18 @@ PENDING_KEY = "mcp_gateway_tools_pending_authorization"
 
 
 async def context_token(ctx: Context | None) -> str | SecretStr | None:
-    """The per-request token the app put in the workflow store, if any."""
+    """The per-request token the app put in the workflow store, if any (a
+    :class:`TokenReference` there is resolved to the token bound for it)."""
     if ctx is None:
         return None
     value = await ctx.store.get(TOKEN_KEY, default=None)
     if value is None or isinstance(value, str | SecretStr):
         return value
+    if isinstance(value, TokenReference):  # durable workflows: no token in the store
+        return value.resolve()
     raise ConfigurationError(
-        f"The workflow Context key {TOKEN_KEY!r} must hold a str or SecretStr, "
-        f"not {type(value).__name__}."
+        f"The workflow Context key {TOKEN_KEY!r} must hold a str, SecretStr or "
+        f"TokenReference, not {type(value).__name__}."
     )
 
 

@@ -308,8 +308,9 @@ class GatewayTool(FunctionTool):
                 return ToolOutput(
                     tool_name=name,
                     content=(
-                        f"Access to {self._spec.server} is authorized. Its tools become "
-                        "available when the application reloads its tool list."
+                        f"Access to {self._spec.server} is authorized. Its tools are offered "
+                        "from the next step on (with a tool retriever; a fixed tool list "
+                        "gets them when the application reloads it)."
                     ),
                     raw_input={"args": (), "kwargs": dict(step.arguments)},
                     raw_output={"type": "authorized", "server": self._spec.server},
