@@ -14,14 +14,16 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from . import figures
 from . import report as render
 from .contenders import PEER_VENV
 from .data import COMMAND, RESULTS, ROOT, Config, Report
-from .steps import STEPS, running_servers
+from .harness import running_servers
+from .steps import STEPS
 
 
 async def collect(cfg: Config, log: Callable[[str], None] = print) -> Report:
-    report = Report(cfg, meta=render.meta(cfg.peer_python))
+    report = Report(cfg, meta=figures.meta(cfg.peer_python))
     began = time.perf_counter()
     chosen = [s for s in STEPS if not cfg.steps or s in cfg.steps]
     with running_servers(0, cfg.load_tools - 1) as (url, loading_url):
@@ -30,7 +32,7 @@ async def collect(cfg: Config, log: Callable[[str], None] = print) -> Report:
             await STEPS[step](loading_url if step == "loading" else url, report)
             log(f"{n}/{len(chosen)} {step}: {time.perf_counter() - t0:.1f} s")
     report.meta["seconds"] = f"{time.perf_counter() - began:.0f}"
-    report.meta["load_after"] = render.load_average()
+    report.meta["load_after"] = figures.load_average()
     return report
 
 
@@ -69,14 +71,14 @@ def main(argv: list[str] | None = None) -> Report:
     if not args.no_write:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "benchmarks.md").write_text(text)
-        for path in render.plots(report, args.out):
+        for path in figures.plots(report, args.out):
             print(f"wrote {path}")
         full = not report.config.steps and report.config.users >= 200
         to_docs = args.out.resolve() == (ROOT / "docs").resolve()
         if (
             to_docs
             and full
-            and render.update_readme(ROOT / "README.md", render.readme_block(report))
+            and figures.update_readme(ROOT / "README.md", figures.readme_block(report))
         ):
             print("updated the benchmark block in README.md")
     return report

@@ -80,10 +80,10 @@ class Config:
     users: int = 200
     calls: int = 10
     concurrency: int = 20
-    budget: float = 10.0
+    budget: float = 8.0
     many_rounds: int = 2
     identity_budgets: dict[str, float] = field(
-        default_factory=lambda: {"ours-langchain": 150.0, "fastmcp-reused": 60.0}
+        default_factory=lambda: {"ours-langchain": 120.0, "fastmcp-reused": 45.0}
     )
     """Seconds each contender may take for the identities; a Client per user is given
     less: its growth shows long before it reaches 10,000."""

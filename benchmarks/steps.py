@@ -9,145 +9,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .child import Child, Local, Remote
-from .contenders import CONTENDERS, Started, Unavailable, User, agent_turn, result_text
-from .data import ROOT, Config, Report, Samples
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-Timed = Callable[[], Awaitable[Callable[[], Awaitable[None]] | None]]
-"""One timed operation; it may return what to release afterwards (not timed)."""
-
-
-# -- the server --------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def running_servers(*extra_tools: int) -> Iterator[list[str]]:
-    """One ``python -m benchmarks.server`` process per entry (started in parallel)."""
-    env = {**os.environ, "FASTMCP_LOG_LEVEL": "ERROR"}
-    ports = [free_port() for _ in extra_tools]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.server", str(port), str(tools)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            cwd=ROOT,
-        )
-        for port, tools in zip(ports, extra_tools, strict=True)
-    ]
-    try:
-        urls = [f"http://127.0.0.1:{port}" for port in ports]
-        deadline = time.monotonic() + 60
-        for url, proc in zip(urls, procs, strict=True):
-            while True:
-                try:
-                    stats(url)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("the benchmark server did not start") from None
-                    time.sleep(0.05)
-        yield urls
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-def _control(url: str, path: str, method: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url + path, data=data, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def stats(url: str, reset: bool = False) -> dict[str, int]:
-    counts = _control(url, "/stats", "DELETE" if reset else "GET")
-    counts.pop("one_way_ms", None)
-    return {k: int(v) for k, v in counts.items()}
-
-
-def set_round_trip(url: str, rtt_ms: float) -> None:
-    _control(url, "/latency", "PUT", {"one_way_ms": rtt_ms / 2})
-
-
-# -- timing ------------------------------------------------------------------------------
-
-
-async def alternate(
-    ops: dict[str, Timed], *, rounds: int, per_round: int, cpu: bool = True
-) -> dict[str, Samples]:
-    """Run each op ``per_round`` times per round, alternating between them."""
-    results = {label: Samples() for label in ops}
-    for _ in range(rounds):
-        for label, op in ops.items():
-            for _ in range(per_round):
-                cpu0, t0 = time.process_time(), time.perf_counter()
-                release = await op()
-                results[label].seconds.append(time.perf_counter() - t0)
-                if cpu:
-                    results[label].cpu.append(time.process_time() - cpu0)
-                if release is not None:
-                    await release()
-    return results
-
-
-async def open_all(keys: list[str], url: str, report: Report) -> dict[str, Started]:
-    """Start each contender; remember the ones that cannot run here, and why."""
-    started: dict[str, Started] = {}
-    cfg = report.config
-    for key in keys:
-        contender = CONTENDERS[key]
-        if contender.remote and cfg.peer_python:
-            opened: Started = Remote(url, Child(key, cfg.peer_python, str(ROOT)))
-        else:
-            opened = contender.open(url)
-        try:
-            await opened.start()
-        except Unavailable as exc:
-            report.unavailable[contender.name] = str(exc)
-            await opened.aclose()
-            continue
-        started[key] = opened
-    return started
-
-
-async def close_all(started: dict[str, Started], users: list[User]) -> None:
-    for user in users:
-        await user.aclose()
-    for opened in started.values():
-        await opened.aclose()
-
-
-def checked(key: str, result: object) -> object:
-    if "bench" not in result_text(result):
-        raise RuntimeError(f"{key}: the echo did not come back: {result!r}")
-    return result
-
+from .child import Remote
+from .contenders import CONTENDERS, User, agent_turn
+from .data import Report
+from .harness import (
+    Timed,
+    _none,
+    _settled,
+    alternate,
+    checked,
+    close_all,
+    free_port,
+    log,
+    open_all,
+    set_round_trip,
+    stats,
+)
+from .steps_load import identities, many
 
 # -- at a distance: first call, warm call, agent turn ------------------------------------
 
@@ -188,7 +75,8 @@ async def distance(url: str, report: Report) -> None:
             for measure, ops in measures.items():
                 rounds, per_round = sizes[measure]
                 t0 = time.perf_counter()
-                results = await alternate(ops, rounds=rounds, per_round=per_round)
+                prime = measure == "warm"
+                results = await alternate(ops, rounds=rounds, per_round=per_round, prime=prime)
                 log(f"  {measure} at {rtt:g} ms: {time.perf_counter() - t0:.0f} s")
                 for key, samples in results.items():
                     if isinstance(started[key], Remote):
@@ -197,10 +85,6 @@ async def distance(url: str, report: Report) -> None:
     finally:
         set_round_trip(url, 0)
         await close_all(started, list(warm.values()))
-
-
-async def _none(awaitable: Awaitable[object]) -> None:
-    await awaitable
 
 
 async def round_trips(url: str, report: Report) -> None:
@@ -227,11 +111,6 @@ async def round_trips(url: str, report: Report) -> None:
             report.counts[key] = counts
     finally:
         await close_all(started, [])
-
-
-async def _settled(url: str) -> dict[str, float]:
-    await asyncio.sleep(0.1)  # let background requests (a closing session's) land
-    return {m: float(n) for m, n in sorted(stats(url, reset=True).items())}
 
 
 # -- the LangChain overhead --------------------------------------------------------------
@@ -280,93 +159,6 @@ async def _attributed(call: Callable[[], Awaitable[object]], n: int) -> dict[str
             module = path.split("mcp_gateway_tools/")[-1]
             ours[module] = ours.get(module, 0.0) + tottime * 1000 / n
     return {"groups": groups, "ours": ours}
-
-
-# -- load: many users, 10,000 identities -------------------------------------------------
-
-
-def _driver(key: str, cfg: Config) -> Local:
-    if cfg.in_process:
-        return Local(key)
-    remote = CONTENDERS[key].remote and cfg.peer_python
-    return Child(key, cfg.peer_python if remote else sys.executable, str(ROOT))  # type: ignore[arg-type]
-
-
-async def _start_drivers(keys: list[str], url: str, report: Report) -> dict[str, Local]:
-    drivers: dict[str, Local] = {}
-    for key in keys:
-        driver = _driver(key, report.config)
-        try:
-            await driver.ask("start", url=url)
-            await driver.ask("many", args=_many_args(0, 1, 1, 1, 30.0))  # warm-up user
-        except Unavailable as exc:
-            report.unavailable[CONTENDERS[key].name] = str(exc)
-            await driver.aclose()
-            continue
-        drivers[key] = driver
-    return drivers
-
-
-def _many_args(first: int, users: int, calls: int, concurrency: int, budget: float) -> Any:
-    return {"first": first, "users": users, "calls": calls, "concurrency": concurrency,
-            "budget": budget}  # fmt: skip
-
-
-async def many(url: str, report: Report) -> None:
-    """Many new users at once, each contender in its own process, rounds alternating."""
-    cfg = report.config
-    drivers = await _start_drivers(cfg.many, url, report)
-    per_round, budget = max(1, cfg.users // cfg.many_rounds), cfg.budget / cfg.many_rounds
-    rounds: dict[str, list[dict[str, Any]]] = {key: [] for key in drivers}
-    try:
-        for n in range(cfg.many_rounds):
-            for key in list(drivers)[:: 1 if n % 2 == 0 else -1]:
-                args = _many_args(1 + n * per_round, per_round, cfg.calls, cfg.concurrency, budget)
-                rounds[key].append(await drivers[key].ask("many", args=args))
-    finally:
-        for driver in drivers.values():
-            await driver.aclose()
-    report.many = {key: _merge(results) for key, results in rounds.items()}
-
-
-def _merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
-    """One contender's rounds as one row of the many-users table."""
-    from .load import _pct
-
-    latencies = [x for r in rounds for x in r["latencies_ms"]]
-    calls, seconds = sum(r["calls"] for r in rounds), sum(r["seconds"] for r in rounds)
-    return {
-        "users": sum(r["users"] for r in rounds),
-        "calls": calls,
-        "errors": sum(r["errors"] for r in rounds),
-        "throughput": calls / seconds if seconds else 0.0,
-        "cpu_ms_per_call": sum(r["cpu_seconds"] for r in rounds) * 1000 / max(1, calls),
-        "median_ms": _pct(latencies, 0.5),
-        "p90_ms": _pct(latencies, 0.9),
-        "setup_median_ms": _pct([x for r in rounds for x in r["setups_ms"]], 0.5),
-        "peak_sessions": max(r["peak_sessions"] for r in rounds),
-        "peak_server_connections": max(r["peak_server_connections"] for r in rounds),
-        "rss_growth_mb": max(r["rss_growth_mb"] for r in rounds),
-    }
-
-
-async def identities(url: str, report: Report) -> None:
-    """10,000 identities through one process: ours, then a fastmcp Client per user."""
-    cfg = report.config
-    drivers = await _start_drivers(list(cfg.identity_budgets), url, report)
-    try:
-        for key, driver in drivers.items():
-            stats(url, reset=True)
-            result = await driver.ask("identities", args=cfg.identity_args(key))
-            counts = stats(url)
-            result["sessions_opened"] = counts.get("server/discover", 0) + counts.get(
-                "initialize", 0
-            )
-            report.identities[key] = result
-            await driver.aclose()
-    finally:
-        for driver in drivers.values():
-            await driver.aclose()
 
 
 # -- loading tools, through the dev gateway ----------------------------------------------

@@ -15,8 +15,9 @@ import pytest
 from benchmarks.__main__ import collect, main
 from benchmarks.child import Child, Remote
 from benchmarks.data import ROOT, Config, Report
-from benchmarks.steps import running_servers
+from benchmarks.harness import running_servers
 
+from benchmarks import figures, targets
 from benchmarks import report as render
 
 OURS = ["ours-langchain", "ours-llamaindex"]
@@ -66,18 +67,18 @@ async def test_every_step_runs_and_the_report_is_generated_from_its_data(
     assert render.markdown(saved) == text
     for heading in ("## Targets", "### loopback", "### 10 ms round trip", "## 2.", "## 7."):
         assert heading in text
-    claims = {target.claim: met for target, _, met in render.verdicts(report)}
+    claims = {target.claim: met for target, _, met in targets.verdicts(report)}
     assert claims["warm call = 1 round trip (LangChain)"] is True
 
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- bench:start -->\nOLD\n<!-- bench:end -->\ntail\n")
-    assert render.update_readme(readme, render.readme_block(report))
+    assert figures.update_readme(readme, figures.readme_block(report))
     updated = readme.read_text()
     assert "OLD" not in updated
     assert "| warm tool call |" in updated
     assert updated.endswith("<!-- bench:end -->\ntail\n")
 
-    written = render.plots(report, tmp_path)
+    written = figures.plots(report, tmp_path)
     assert {p.name for p in written} >= {"benchmarks-loopback.png", "benchmarks-10ms.png",
                                          "benchmarks-identities.png"}  # fmt: skip
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written)
