@@ -10,6 +10,7 @@ and the thread state, history and the server's own stored files hold no token.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import subprocess
@@ -26,8 +27,10 @@ from tests.support.serving import free_port
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-VENV = Path.home() / ".cache" / "mcp-gateway-tools" / "lgapi-venv"
 CLI_SPEC = "langgraph-cli[inmem]>=0.4,<0.5"
+# Keyed by what it was built from, so a change of our dependencies builds a new one.
+_BUILT_FROM = hashlib.sha256(CLI_SPEC.encode() + (ROOT / "pyproject.toml").read_bytes())
+VENV = Path.home() / ".cache" / "mcp-gateway-tools" / f"lgapi-venv-{_BUILT_FROM.hexdigest()[:12]}"
 
 pytestmark = pytest.mark.slow
 
