@@ -15,7 +15,16 @@ from contextvars import ContextVar
 
 import pytest
 
-from mcp_gateway_tools import AccessDenied, Gateway, InvalidToken, OAuthRequired, user_token
+from mcp_gateway_tools import (
+    AccessDenied,
+    Gateway,
+    InvalidToken,
+    OAuthRequired,
+    ToolLoadError,
+    ToolLoadWarning,
+    user_token,
+)
+from mcp_gateway_tools.langchain import GatewayToolkit
 from tests.interop import wire
 from tests.interop.conftest import LiteLLMSetup
 
@@ -136,3 +145,21 @@ async def test_listing_an_oauth_server_raises_oauth_required_never_an_empty_list
         with pytest.raises(OAuthRequired) as raised:
             await gateway.list_tools("oauth_echo")
     assert raised.value.server == "oauth_echo"
+
+
+async def test_loading_tools_never_drops_the_oauth_server_silently(
+    litellm: LiteLLMSetup,
+) -> None:
+    servers = {"echo": f"{litellm.url}/mcp/echo", "oauth_echo": f"{litellm.url}/mcp/oauth_echo"}
+    async with Gateway(servers=servers, token="sk-alice") as gateway:
+        toolkit = GatewayToolkit(gateway, servers=["echo", "oauth_echo"])
+        with pytest.warns(ToolLoadWarning) as warned:
+            tools = await toolkit.aget_tools()
+        strict = GatewayToolkit(gateway, servers=["echo", "oauth_echo"], on_server_error="raise")
+        with pytest.raises(ToolLoadError) as raised:
+            await strict.aget_tools()
+    assert {t.metadata["mcp"]["server"]["name"] for t in tools} == {"echo"}
+    [warning] = [w.message for w in warned if isinstance(w.message, ToolLoadWarning)]
+    assert isinstance(warning.error, OAuthRequired)
+    assert set(raised.value.errors) == {"oauth_echo"}
+    assert isinstance(raised.value.errors["oauth_echo"], OAuthRequired)
