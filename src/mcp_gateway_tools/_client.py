@@ -49,6 +49,7 @@ def build_client(
     settings: ClientSettings,
     stray_urls: list[Any],
     on_tools_changed: Callable[[], None],
+    on_elicitation_complete: Callable[[], None],
 ) -> Client[Any]:
     """A fastmcp Client for ``credential`` at ``endpoint``.
 
@@ -89,6 +90,7 @@ def build_client(
             on_tools_changed()
         elif isinstance(message, mcp_types.ElicitCompleteNotification):
             completed.add(message.params.elicitation_id)
+            on_elicitation_complete()  # a wait for this identity's consent probes now
 
     async def on_log(params: Any) -> None:
         await _log(server, params, _owner())

@@ -22,7 +22,7 @@ import httpx2
 from fastmcp import Client
 from pydantic import SecretStr
 
-from . import _auth
+from . import _auth, _waiting
 from ._addressing import DEFAULT_TEMPLATE, Addressing, ServerOption
 from ._classify import Failure, classify
 from ._client import ClientSettings, build_client, call_with_state, seed_output_schemas
@@ -445,9 +445,7 @@ class Gateway:
         cannot fix (missing or rejected token, access denied); on ``timeout`` seconds
         (None: no limit) raises the last :class:`AuthorizationRequired`.
         """
-        from ._waiting import wait_for_authorization
-
-        await wait_for_authorization(self, server, token=token, timeout=timeout)
+        await _waiting.wait_for_authorization(self, server, token=token, timeout=timeout)
 
     # -- machinery ----------------------------------------------------------------------
 
@@ -588,6 +586,9 @@ class Gateway:
             settings=self._client_settings,
             stray_urls=entry.pending_urls,
             on_tools_changed=lambda: self._tools.invalidate(key),
+            on_elicitation_complete=lambda: _waiting.authorization_completed(
+                self, entry.server, credential.fingerprint
+            ),
         )
 
     def open_sessions(self) -> int:

@@ -6,8 +6,9 @@ grant works once the identity's cheapest request succeeds. The probe is a fresh 
 listing for that identity on its own session (``tools/list`` on an open session; on a
 gateway that refuses the connect until consent, that is the ``initialize``), repeated
 with bounded exponential backoff. A wake-up (the server's
-``notifications/elicitation/complete`` where the client reports it, see
-:func:`authorization_completed`) cuts the current pause short and probes at once.
+``notifications/elicitation/complete`` on the identity's session, which the client
+reports through :func:`authorization_completed`; the notification exists up to
+protocol 2025-11-25) cuts the current pause short and probes at once.
 
 What ends the wait early, besides success: errors that waiting cannot fix (a rejected
 or missing token, access denied, unknown server). Transient failures (gateway down,

@@ -1,0 +1,92 @@
+"""A wait for consent ends when the server says the user completed it (issue 14).
+
+The server here refuses to list its tools until the user has completed a URL
+elicitation out of band; when that happens it sends ``notifications/elicitation/complete``
+on the user's session. The wait's backoff is set to an hour, so only that notification
+can make it probe again: the test passes only if the notification wakes it.
+
+The notification exists up to protocol 2025-11-25 (the 2026-07-28 revision moves URL
+requests into the tool result and the SDK drops it there), so the session is legacy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import mcp_types
+import pytest
+from fastmcp import FastMCP
+from fastmcp.server.middleware import Middleware, MiddlewareContext
+from mcp.shared.exceptions import MCPError
+
+from mcp_gateway_tools import Gateway, _waiting
+from tests.support.serving import ThreadedServer
+
+AN_HOUR = 3600.0
+
+
+class ConsentOutOfBand(Middleware):
+    """Lists nothing before consent; the first refused listing completes the consent
+    (as if the user had just finished in their browser) and tells the client so."""
+
+    def __init__(self) -> None:
+        self.consented = False
+        self.refused = 0
+
+    async def on_list_tools(self, context: MiddlewareContext[Any], call_next: Any) -> Sequence[Any]:
+        if self.consented:
+            return list(await call_next(context))
+        self.refused += 1
+        ctx = context.fastmcp_context
+        assert ctx is not None
+        self.consented = True
+        await ctx.session.send_elicit_complete("link-1", related_request_id=ctx.request_id)
+        raise MCPError(
+            mcp_types.URL_ELICITATION_REQUIRED,
+            "Connect your account first.",
+            {
+                "elicitations": [
+                    {
+                        "mode": "url",
+                        "elicitationId": "link-1",
+                        "url": "https://accounts.example.com/connect",
+                        "message": "Connect your account.",
+                    }
+                ]
+            },
+        )
+
+
+@pytest.fixture
+def consent() -> ConsentOutOfBand:
+    return ConsentOutOfBand()
+
+
+@pytest.fixture
+def server(consent: ConsentOutOfBand) -> Iterator[ThreadedServer]:
+    mcp = FastMCP("accounts", middleware=[consent])
+
+    @mcp.tool
+    def whoami() -> str:
+        return "connected"
+
+    served = ThreadedServer(mcp.http_app(path="/mcp"))
+    served.start()
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+async def test_the_completion_notification_wakes_the_wait_at_once(
+    server: ThreadedServer, consent: ConsentOutOfBand, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_waiting, "FIRST_DELAY", AN_HOUR)
+    monkeypatch.setattr(_waiting, "MAX_DELAY", AN_HOUR)
+    accounts = {"accounts": f"{server.url}/mcp"}
+    async with Gateway(servers=accounts, token="user-1", protocol_mode="legacy") as gateway:
+        await gateway.wait_for_authorization("accounts", timeout=None)
+        tools = await gateway.list_tools("accounts")
+    assert consent.refused == 1  # refused once, then woken: no hour-long pause
+    assert [t.name for t in tools] == ["whoami"]
