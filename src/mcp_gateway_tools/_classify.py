@@ -204,7 +204,9 @@ def _from_mcp_error(exc: MCPError, call: Call) -> Failure:
             _auth.from_elicitations(
                 elicitations if isinstance(elicitations, list) else [],
                 server=server,
-                service_token=call.service_token,
+                # Any MCP server may send -32042: the service-token note belongs to the
+                # gateway's own consent 401 (a virtual account holds no user grants).
+                service_token=False,
                 message=exc.message or None,
                 secrets=call.secrets,
                 origin=call.endpoint,

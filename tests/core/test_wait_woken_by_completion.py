@@ -1,4 +1,7 @@
-"""A wait for consent ends when the server says the user completed it (issue 14).
+"""``notifications/elicitation/complete``: the server says the user finished a link.
+
+It wakes a wait for consent at once (issue 14), and a URL elicitation the server has
+already reported complete is answered ``accept`` without asking anyone (issue 13).
 
 The server here refuses to list its tools until the user has completed a URL
 elicitation out of band; when that happens it sends ``notifications/elicitation/complete``
@@ -16,11 +19,11 @@ from typing import Any
 
 import mcp_types
 import pytest
-from fastmcp import FastMCP
+from fastmcp import Context, FastMCP
 from fastmcp.server.middleware import Middleware, MiddlewareContext
 from mcp.shared.exceptions import MCPError
 
-from mcp_gateway_tools import Gateway, _waiting
+from mcp_gateway_tools import AuthorizationRequired, Gateway, _waiting
 from tests.support.serving import ThreadedServer
 
 AN_HOUR = 3600.0
@@ -71,6 +74,19 @@ def server(consent: ConsentOutOfBand) -> Iterator[ThreadedServer]:
     def whoami() -> str:
         return "connected"
 
+    @mcp.tool
+    async def pay(ctx: Context) -> str:
+        """The user already finished the payment page in another tab: the server says
+        so, then asks for that same page, which the client must not show again."""
+        await ctx.session.send_elicit_complete("pay-1", related_request_id=ctx.request_id)
+        result = await ctx.session.elicit_url(
+            message="Open the payment page.",
+            url="https://pay.example.com/checkout",
+            elicitation_id="pay-1",
+            related_request_id=ctx.request_id,
+        )
+        return f"payment {result.action}"
+
     served = ThreadedServer(mcp.http_app(path="/mcp"))
     served.start()
     try:
@@ -89,4 +105,29 @@ async def test_the_completion_notification_wakes_the_wait_at_once(
         await gateway.wait_for_authorization("accounts", timeout=None)
         tools = await gateway.list_tools("accounts")
     assert consent.refused == 1  # refused once, then woken: no hour-long pause
-    assert [t.name for t in tools] == ["whoami"]
+    assert {t.name for t in tools} == {"whoami", "pay"}
+
+
+async def test_a_link_already_reported_complete_is_accepted_without_asking(
+    server: ThreadedServer, consent: ConsentOutOfBand
+) -> None:
+    consent.consented = True  # the account is connected; only the payment page is asked
+    asked: list[Any] = []
+    accounts = {"accounts": f"{server.url}/mcp"}
+    async with Gateway(
+        servers=accounts, token="user-1", protocol_mode="legacy", on_interaction=asked.append
+    ) as gateway:
+        result = await gateway.call_tool("accounts", "pay", {})
+    assert result.text == "payment accept"
+    assert asked == []  # nobody was asked to open the page again
+
+
+async def test_a_url_elicitation_error_with_a_static_token_makes_no_virtual_account_claim(
+    server: ThreadedServer,
+) -> None:
+    accounts = {"accounts": f"{server.url}/mcp"}
+    async with Gateway(servers=accounts, token="user-1", protocol_mode="legacy") as gateway:
+        with pytest.raises(AuthorizationRequired) as raised:
+            await gateway.list_tools("accounts")
+    assert "virtual account" not in raised.value.message
+    assert raised.value.authorization_urls == {"link-1": "https://accounts.example.com/connect"}
