@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
+from mcp_gateway_tools.devgateway import DevGateway
 from tests.support.faultgateway import FaultGateway
 from tests.support.serving import ThreadedServer, free_port
 
@@ -35,3 +36,22 @@ def fault_gateway(fault_server: ThreadedServer) -> FaultGateway:
     app.requests.clear()
     app.consented.clear()
     return app
+
+
+@pytest.fixture(scope="module")
+def dev_server() -> Iterator[DevGateway]:
+    """A dev gateway per test module."""
+    with DevGateway() as dev:
+        yield dev
+
+
+@pytest.fixture
+def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
+    """The dev gateway with no consent granted (revoked again after the test).
+
+    Folders whose tests need another starting state define their own ``dev``."""
+    for identity, server in dev_server.grants():
+        dev_server.revoke(identity, server)
+    yield dev_server
+    for identity, server in dev_server.grants():
+        dev_server.revoke(identity, server)

@@ -246,7 +246,18 @@ class AuthorizationRequired(GatewayError):
         return "\n".join(lines)
 
 
-class InputRequired(GatewayError):
+class _ActionRequested(GatewayError):
+    """An error that carries a user action request: its observation is the request."""
+
+    def __init__(self, message: str, request: Any):
+        super().__init__(message, server=request.server)
+        self.request = request
+
+    def to_observation(self) -> dict[str, Any]:
+        return dict(self.request.to_dict())
+
+
+class InputRequired(_ActionRequested):
     """The server asked the user for input (an MCP form elicitation) and no one answered.
 
     ``request`` is the :class:`~mcp_gateway_tools.InputRequest`: the server's message,
@@ -255,16 +266,10 @@ class InputRequired(GatewayError):
     """
 
     def __init__(self, request: Any):
-        super().__init__(
-            f"{request.server} asks the user for input: {request.message}", server=request.server
-        )
-        self.request = request
-
-    def to_observation(self) -> dict[str, Any]:
-        return dict(self.request.to_dict())
+        super().__init__(f"{request.server} asks the user for input: {request.message}", request)
 
 
-class ApprovalRequired(GatewayError):
+class ApprovalRequired(_ActionRequested):
     """A call needs a person's approval and the policy says raise; nothing was sent.
 
     ``request`` is the :class:`~mcp_gateway_tools.ApprovalRequest` (tool, arguments,
@@ -272,13 +277,7 @@ class ApprovalRequired(GatewayError):
     """
 
     def __init__(self, request: Any):
-        super().__init__(
-            f"Calling {request.tool} needs the user's approval.", server=request.server
-        )
-        self.request = request
-
-    def to_observation(self) -> dict[str, Any]:
-        return dict(self.request.to_dict())
+        super().__init__(f"Calling {request.tool} needs the user's approval.", request)
 
 
 class OAuthRequired(GatewayError):

@@ -12,26 +12,9 @@ from typing import Any
 
 import pytest
 
-from mcp_gateway_tools.devgateway import DevGateway
 from tests.durable import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def dev_server() -> Iterator[DevGateway]:
-    with DevGateway() as dev:
-        yield dev
-
-
-@pytest.fixture
-def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
-    """The dev gateway with no consent granted (revoked again after the test)."""
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
-    yield dev_server
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ what propagated, and what reached the server; each case also pins the expected v
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,21 +64,6 @@ SETUPS = {
     # The virtual server lists mail tools without consent; calling one needs it (401).
     "consent": Setup("workspace", "list_messages", {}, "on_authorization_required"),
 }
-
-
-@pytest.fixture(scope="module")
-def dev_server() -> Iterator[DevGateway]:
-    with DevGateway() as dev:
-        yield dev
-
-
-@pytest.fixture
-def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
-    yield dev_server
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
 
 
 @pytest.fixture

@@ -17,22 +17,6 @@ from tests.llamaindex.servers import tickets_app
 from tests.support.serving import ThreadedServer, serve
 
 
-@pytest.fixture(scope="module")
-def dev_server() -> Iterator[DevGateway]:
-    with DevGateway() as dev:
-        yield dev
-
-
-@pytest.fixture
-def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
-    """The dev gateway with no consent granted (revoked again after the test)."""
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
-    yield dev_server
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
-
-
 @pytest.fixture
 def alice(dev: DevGateway) -> str:
     return dev.tokens.user("alice")
