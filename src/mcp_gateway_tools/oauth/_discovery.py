@@ -135,7 +135,12 @@ async def _authorization_server(
         ok, found = await handle_auth_metadata_response(await _get(http, url))
         if not ok:
             return None
-        if found is not None and issuers_match(str(found.issuer).rstrip("/"), expected.rstrip("/")):
+        if found is None:
+            continue
+        # RFC 8414 §3.3: the document names the issuer it was asked for. The 2025-03-26
+        # path (no protected resource metadata) fetched it from the server's origin,
+        # where the issuer may sit under a path: that document stands for the origin.
+        if issuer is None or issuers_match(str(found.issuer).rstrip("/"), expected.rstrip("/")):
             return found
     return None
 
