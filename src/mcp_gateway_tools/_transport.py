@@ -44,6 +44,7 @@ __all__ = [
     "MAX_ERROR_BODY",
     "ErrorPreservingTransport",
     "shared_ssl_context",
+    "ssl_context",
 ]
 
 HTTP_ERROR_CODE = -32050
@@ -110,6 +111,11 @@ def shared_ssl_context() -> ssl.SSLContext:
     if _ssl_context is None:
         _ssl_context = httpx2.create_ssl_context()
     return _ssl_context
+
+
+def ssl_context(verify: ssl.SSLContext | bool | str) -> ssl.SSLContext:
+    """The TLS context for ``Gateway(verify=)``: the shared one for the default."""
+    return shared_ssl_context() if verify is True else httpx2.create_ssl_context(verify=verify)
 
 
 class ErrorPreservingTransport(httpx2.AsyncBaseTransport):

@@ -71,7 +71,7 @@ async def test_the_wait_is_cancellable_and_leaves_nothing_behind(
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
-    assert not _waiting._wakers
+    assert not gateway._loops.current().wakers  # the wait unregistered itself
 
 
 async def test_a_completion_notice_ends_the_backoff_at_once(
@@ -82,10 +82,11 @@ async def test_a_completion_notice_ends_the_backoff_at_once(
     alice = dev.tokens.user("alice")
     waiting = asyncio.create_task(gateway.wait_for_authorization("mail", token=alice))
     await asyncio.sleep(0)
-    assert _waiting._wakers  # the wait has registered for wake-ups
+    wakers = gateway._loops.current().wakers
+    assert wakers  # the wait has registered for wake-ups
     await dev.aconsent("alice", "mail")
     fingerprint = gateway.credential(alice).fingerprint
-    _waiting.authorization_completed(gateway, "mail", fingerprint)
+    wakers.wake((gateway.endpoint("mail"), fingerprint))
     await waiting
 
 
