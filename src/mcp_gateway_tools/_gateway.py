@@ -350,7 +350,8 @@ class Gateway:
     def identity_state(self) -> dict[str, int]:
         """How many entries each per-identity structure holds now (diagnostics, benchmarks).
 
-        ``tool_listings``, ``awaiting_consent`` and ``token_providers`` never exceed
+        ``tool_listings``, ``awaiting_consent``, ``token_providers`` and
+        ``token_values`` (checked tokens, kept so a warm call skips the check) never exceed
         :attr:`state_bound` (``4 × max_sessions``); ``sessions`` is per event loop (this
         one) and bounded by ``max_sessions`` except while every session is in use.
         """
@@ -363,6 +364,7 @@ class Gateway:
             "tool_listings": len(self._tools),
             "awaiting_consent": len(self._awaiting_consent),
             "token_providers": len(self._identities.providers),
+            "token_values": len(self._identities.known),
         }
 
     def invalidate_tools(self, server: str | None = None) -> None:

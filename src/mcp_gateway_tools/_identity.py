@@ -1,7 +1,9 @@
 """Whose identity a call carries: its token (explicit > bound > service) and headers.
 
 A token may be a value or a provider (a callable, sync or async). A provider is asked
-per call; its Credential is cached while the value is unchanged (``_tokens``). When
+per call; its Credential is cached while the value is unchanged (``_tokens``). A
+token value's Credential (checked, fingerprinted) is kept too, least recently used
+first out, so a warm call does not check and hash the same token again. When
 the gateway rejects a provider's token, the provider is asked again and the call is
 retried once, only if the token changed (:meth:`Identities.as_identity`).
 """
@@ -9,6 +11,7 @@ retried once, only if the token changed (:meth:`Identities.as_identity`).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -44,6 +47,9 @@ class Identities:
             self._service_credential = Credential.of(self.service_token, "service")
         self.headers = headers
         self.providers = ProviderCache(max_providers, on_rotate)
+        self.known: OrderedDict[SecretStr, Credential] = OrderedDict()
+        """Credentials of token values, keyed by the SecretStr (hashed by its value)."""
+        self._max_known = max_providers
 
     def credential(self, token: TokenInput | None) -> Credential:
         """The token a call made now would carry, without headers; sync providers only."""
@@ -90,7 +96,17 @@ class Identities:
     def _credential_of(self, value: str | SecretStr, source: TokenSource) -> Credential:
         if source == "service" and self._service_credential is not None:
             return self._service_credential
-        return Credential.of(value, source)
+        if not isinstance(value, SecretStr):
+            return Credential.of(value, source)
+        known = self.known.get(value)
+        if known is not None and known.source == source:
+            self.known.move_to_end(value)
+            return known
+        credential = Credential.of(value, source)  # a refused token raises: not kept
+        self.known[value] = credential
+        while len(self.known) > self._max_known:
+            self.known.popitem(last=False)
+        return credential
 
     async def _resolve(self, value: TokenInput, source: TokenSource) -> Credential:
         if callable(value):

@@ -315,7 +315,8 @@ class GatewayTool(FunctionTool):
                     raw_input={"args": (), "kwargs": dict(step.arguments)},
                     raw_output={"type": "authorized", "server": self._spec.server},
                 )
-            validate_arguments(self._spec, step.arguments)  # again: the user may have edited
+            if step.edited:  # the approval changed them: check again
+                validate_arguments(self._spec, step.arguments)
             return await self._gateway.call_tool(
                 self._spec.server,
                 self._spec.mcp_name,
