@@ -9,7 +9,7 @@ expire) and the fault gateway (whose ``whoami`` echoes the Authorization header)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from pydantic import SecretStr
@@ -42,12 +42,6 @@ class AsyncRotating(Rotating):
     async def __call__(self) -> str | SecretStr:  # type: ignore[override]
         await asyncio.sleep(0)
         return super().__call__()
-
-
-@pytest.fixture(scope="module")
-def dev() -> Iterator[DevGateway]:
-    with DevGateway() as gateway:
-        yield gateway
 
 
 async def whoami(gw: Gateway, **kwargs: object) -> str:
@@ -138,9 +132,12 @@ async def test_a_changed_token_after_invalid_token_is_retried_once(
     provider = Rotating("first", "second", "third")
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
         with pytest.raises(InvalidToken):
-            await gw.call_tool("badtoken", "whoami", token=provider)
+            await gw.call_tool("invalidtoken401", "whoami", token=provider)
     assert provider.asked == 2
-    assert [r[2] for r in fault_gateway.calls("badtoken")] == ["Bearer first", "Bearer second"]
+    assert [r[2] for r in fault_gateway.calls("invalidtoken401")] == [
+        "Bearer first",
+        "Bearer second",
+    ]
 
 
 async def test_the_same_token_after_invalid_token_is_not_retried(
@@ -149,9 +146,9 @@ async def test_the_same_token_after_invalid_token_is_not_retried(
     provider = Rotating("always-the-same")
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
         with pytest.raises(InvalidToken):
-            await gw.call_tool("badtoken", "whoami", token=provider)
+            await gw.call_tool("invalidtoken401", "whoami", token=provider)
     assert provider.asked == 2  # asked once more, same answer: no second attempt
-    assert len(fault_gateway.calls("badtoken")) == 1
+    assert len(fault_gateway.calls("invalidtoken401")) == 1
 
 
 async def test_a_plain_token_is_never_retried_on_invalid_token(
@@ -159,8 +156,8 @@ async def test_a_plain_token_is_never_retried_on_invalid_token(
 ) -> None:
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
         with pytest.raises(InvalidToken):
-            await gw.call_tool("badtoken", "whoami", token="plain-token")
-    assert len(fault_gateway.calls("badtoken")) == 1
+            await gw.call_tool("invalidtoken401", "whoami", token="plain-token")
+    assert len(fault_gateway.calls("invalidtoken401")) == 1
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from pydantic import SecretStr
 
@@ -17,23 +16,17 @@ from mcp_gateway_tools import ConfigurationError, Gateway, MissingUserToken, use
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayToolkit
 from mcp_gateway_tools.langchain.testing import tool_call
-from tests.langchain.conftest import AGENT_KINDS, Context, ask, build_agent, scripted, tool_messages
+from tests.langchain.conftest import (
+    AGENT_KINDS,
+    Context,
+    ask,
+    build_agent,
+    owner,
+    scripted,
+    tool_messages,
+)
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
-
-
-@pytest.fixture
-async def mail_tools(dev: DevGateway, gateway: Gateway, alice: str) -> dict[str, BaseTool]:
-    await dev.aconsent("alice", "mail")
-    await dev.aconsent("bob", "mail")
-    tools = await GatewayToolkit(gateway, ["mail"]).aget_tools(token=alice)
-    return {t.name: t for t in tools}
-
-
-def owner(message: Any) -> str:
-    assert isinstance(message, ToolMessage), message
-    assert message.status == "success", message.text
-    return str(message.artifact["structured_content"]["owner"])
 
 
 async def whose(tool: BaseTool, config: dict[str, Any] | None = None) -> str:

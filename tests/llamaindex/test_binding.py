@@ -12,7 +12,7 @@ from llama_index.core.workflow import Context, StartEvent, StopEvent, Workflow, 
 from mcp_gateway_tools import AccessDenied, ConfigurationError, Gateway, user_token
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.llamaindex import GatewayTool, GatewayToolSpec
-from tests.llamaindex.agents import function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 
 
 async def _mail_tools(gateway: Gateway, dev: DevGateway, token: str) -> dict[str, GatewayTool]:
@@ -27,7 +27,7 @@ def _owner(out: Any) -> str:
 
 
 async def _run_agent(tools: list[GatewayTool], ctx_token: Any = None) -> ToolCallResult:
-    agent = FunctionAgent(tools=tools, llm=function_llm([("mail_whoami", {})]))
+    agent = FunctionAgent(tools=tools, llm=scripted_llm([("mail_whoami", {})]))
     ctx = Context(agent)
     if ctx_token is not None:
         await ctx.store.set("user_token", ctx_token)
@@ -110,7 +110,7 @@ async def test_sync_call_inside_a_running_loop_with_each_binding(
     with user_token(bob):
         assert _owner(whoami.call()) == "bob@example.com"
         assert _owner(whoami()) == "bob@example.com"
-    ctx = Context(FunctionAgent(tools=[whoami], llm=function_llm()))
+    ctx = Context(FunctionAgent(tools=[whoami], llm=scripted_llm()))
     await ctx.store.set("user_token", alice)
     with user_token(bob):
         assert _owner(whoami.call(ctx=ctx)) == "alice@example.com"

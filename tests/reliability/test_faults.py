@@ -10,7 +10,7 @@ Server ``<fault>`` fails while connecting, ``<fault>.call`` only on ``tools/call
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +35,8 @@ from tests.reliability.agents import (
     run_llamaindex,
     tool_messages,
 )
-from tests.reliability.faultapp import FaultCorpusApp
 from tests.support.faultgateway import FaultGateway
-from tests.support.serving import ThreadedServer, free_port, serve
+from tests.support.serving import ThreadedServer, free_port
 from tests.support.timing import scaled
 
 TOKEN = "fault-corpus-user-token-0001"
@@ -123,16 +122,11 @@ def spec(server: str, name: str) -> ToolSpec:
     return ToolSpec(server, "add", name, info.description, schema, info)
 
 
-@pytest.fixture(scope="module")
-def corpus() -> Iterator[ThreadedServer]:
-    with serve(FaultCorpusApp()) as server:
-        yield server
-
-
 @pytest.fixture
-async def gateway(corpus: ThreadedServer) -> AsyncIterator[Gateway]:
+async def bounded_gateway(fault_server: ThreadedServer) -> AsyncIterator[Gateway]:
+    """A Gateway to the fault gateway with this module's connect and call bounds."""
     async with Gateway(
-        corpus.url, connect_timeout=CONNECT_TIMEOUT, call_timeout=CALL_TIMEOUT
+        fault_server.url, connect_timeout=CONNECT_TIMEOUT, call_timeout=CALL_TIMEOUT
     ) as gw:
         yield gw
 
@@ -197,26 +191,26 @@ def _ints(text: str) -> str:
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize(("server", "expected"), CASES, ids=[c[0] for c in CASES])
 async def test_fault_gives_a_typed_outcome_in_bounded_time_and_no_bad_state(
-    gateway: Gateway, server: str, expected: str
+    bounded_gateway: Gateway, server: str, expected: str
 ) -> None:
-    core = await timed(via_core, gateway, server)
+    core = await timed(via_core, bounded_gateway, server)
     assert core.kind == expected, repr(core.detail)
     assert core.seconds < BOUND
-    await good_call_succeeds(gateway)
+    await good_call_succeeds(bounded_gateway)
 
-    lc = await timed(via_langchain_agent, gateway, server)
+    lc = await timed(via_langchain_agent, bounded_gateway, server)
     assert lc.seconds < BOUND
     if expected in ("ok", "auth"):
         assert lc.kind == expected
     else:  # the model sees the core's message, with status="error"
         assert lc.kind == "error"
         assert lc.detail.text == core.detail.message or expected == "RateLimited"
-    await good_call_succeeds(gateway)
+    await good_call_succeeds(bounded_gateway)
 
-    li = await timed(via_llamaindex_agent, gateway, server)
+    li = await timed(via_llamaindex_agent, bounded_gateway, server)
     assert li.kind == expected
     assert li.seconds < BOUND
-    await good_call_succeeds(gateway)
+    await good_call_succeeds(bounded_gateway)
 
     if expected == "auth":
         error = core.detail
@@ -241,9 +235,9 @@ async def test_fault_gives_a_typed_outcome_in_bounded_time_and_no_bad_state(
 
 @pytest.mark.timeout(scaled(60))
 async def test_expired_legacy_session_is_replaced_and_the_call_answered(
-    corpus: ThreadedServer,
+    fault_server: ThreadedServer,
 ) -> None:
-    async with Gateway(corpus.url, protocol_mode="legacy", connect_timeout=scaled(5)) as gw:
+    async with Gateway(fault_server.url, protocol_mode="legacy", connect_timeout=scaled(5)) as gw:
         for _ in range(3):  # each session dies after its first call, server-side
             result = await gw.call_tool("expiring", "add", ARGS, token=TOKEN)
             assert result.structured_content == {"total": 5}
