@@ -9,7 +9,8 @@ test, configured by ``devgateway_config``. Most modules share one instead:
 - ``alice`` / ``bob``: their user tokens; ``gateway``: a per-user ``Gateway`` to ``dev``
   (no token of its own); ``service_gateway``: one with the virtual account's token.
 - ``fault_server`` / ``fault_gateway``: the one fault-injecting gateway
-  (``tests/support/faultgateway.py``), shared by a module.
+  (``tests/support/faultgateway.py``), shared by a module; ``fault_client``: a
+  per-user ``Gateway`` to it.
 - ``through``: runs a test on the async and on the sync entry points
   (``tests/support/through.py``).
 """
@@ -52,6 +53,13 @@ def fault_gateway(fault_server: ThreadedServer) -> FaultGateway:
     app: FaultGateway = fault_server.app
     app.reset()
     return app
+
+
+@pytest.fixture
+async def fault_client(fault_gateway: FaultGateway) -> AsyncIterator[Gateway]:
+    """A per-user Gateway to the fault gateway (no token of its own), fresh per test."""
+    async with Gateway(fault_gateway.base_url) as gw:
+        yield gw
 
 
 @pytest.fixture(params=["async", "sync"])

@@ -29,13 +29,12 @@ SESSION_OPENERS = ("initialize", "server/discover")  # the legacy and the modern
 
 
 async def test_consent_401_becomes_authorization_required_with_links_and_names(
+    fault_client: Gateway,
     fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        with pytest.raises(AuthorizationRequired) as caught:
-            await through.call_tool(gw, "consent", "whoami", token=ALICE)
+    with pytest.raises(AuthorizationRequired) as caught:
+        await through.call_tool(fault_client, "consent", "whoami", token=ALICE)
     exc = caught.value
     assert exc.authorization_urls == {"consent": f"{fault_server.url}/consent/consent?user=someone"}
     assert exc.server_names == {"consent": "Consent Mail"}
@@ -58,16 +57,15 @@ async def test_consent_401_becomes_authorization_required_with_links_and_names(
 
 
 async def test_same_call_succeeds_after_consent_with_no_client_change(
-    fault_server: ThreadedServer,
+    fault_client: Gateway,
     fault_gateway: FaultGateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        with pytest.raises(AuthorizationRequired):
-            await through.list_tools(gw, "consent", token=ALICE)
-        fault_gateway.consented.add(f"Bearer {ALICE}")
-        tools = await through.list_tools(gw, "consent", token=ALICE)
-        result = await through.call_tool(gw, "consent", "whoami", token=ALICE)
+    with pytest.raises(AuthorizationRequired):
+        await through.list_tools(fault_client, "consent", token=ALICE)
+    fault_gateway.consented.add(f"Bearer {ALICE}")
+    tools = await through.list_tools(fault_client, "consent", token=ALICE)
+    result = await through.call_tool(fault_client, "consent", "whoami", token=ALICE)
     assert "whoami" in {t.name for t in tools}
     assert result.text == f"Bearer {ALICE}"
 
@@ -84,56 +82,49 @@ async def test_service_token_consent_message_says_a_user_token_is_needed(
 
 
 async def test_mid_session_401_on_one_tool_leaves_the_session_and_other_tools_working(
-    fault_server: ThreadedServer,
+    fault_client: Gateway,
     fault_gateway: FaultGateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        assert (
-            await through.call_tool(gw, "midsession", "add", {"a": 1, "b": 2}, token=ALICE)
-        ).structured_content == {"total": 3}
-        with pytest.raises(AuthorizationRequired) as caught:
-            await through.call_tool(gw, "midsession", "private_tool", token=ALICE)
-        assert caught.value.server_names == {"mail": "Mail"}
-        assert (
-            await through.call_tool(gw, "midsession", "whoami", token=ALICE)
-        ).text == f"Bearer {ALICE}"
-        fault_gateway.consented.add(f"Bearer {ALICE}")
-        assert (
-            "private data"
-            in (await through.call_tool(gw, "midsession", "private_tool", token=ALICE)).text
-        )
-        opened = [m for _, m, _ in fault_gateway.calls("midsession") if m in SESSION_OPENERS]
+    assert (
+        await through.call_tool(fault_client, "midsession", "add", {"a": 1, "b": 2}, token=ALICE)
+    ).structured_content == {"total": 3}
+    with pytest.raises(AuthorizationRequired) as caught:
+        await through.call_tool(fault_client, "midsession", "private_tool", token=ALICE)
+    assert caught.value.server_names == {"mail": "Mail"}
+    assert (
+        await through.call_tool(fault_client, "midsession", "whoami", token=ALICE)
+    ).text == f"Bearer {ALICE}"
+    fault_gateway.consented.add(f"Bearer {ALICE}")
+    assert (
+        "private data"
+        in (await through.call_tool(fault_client, "midsession", "private_tool", token=ALICE)).text
+    )
+    opened = [m for _, m, _ in fault_gateway.calls("midsession") if m in SESSION_OPENERS]
     assert len(opened) == 1  # at the gateway: whichever loop the calls ran on
 
 
 async def test_url_elicitation_error_32042_becomes_authorization_required(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
+    fault_client: Gateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        with pytest.raises(AuthorizationRequired) as caught:
-            await through.call_tool(gw, "elicit", "needs_1", token=ALICE)
-        assert caught.value.authorization_urls == {
-            "drive-1": "https://auth.example.com/drive?state=1"
-        }
-        assert caught.value.message == "Connect your drive"
-        with pytest.raises(AuthorizationRequired) as caught:
-            await through.call_tool(gw, "elicit", "needs_2", token=ALICE)
-        assert len(caught.value.authorization_urls) == 2
-        with pytest.raises(ProtocolError, match="sent no URL"):
-            await through.call_tool(gw, "elicit", "needs_0", token=ALICE)
+    with pytest.raises(AuthorizationRequired) as caught:
+        await through.call_tool(fault_client, "elicit", "needs_1", token=ALICE)
+    assert caught.value.authorization_urls == {"drive-1": "https://auth.example.com/drive?state=1"}
+    assert caught.value.message == "Connect your drive"
+    with pytest.raises(AuthorizationRequired) as caught:
+        await through.call_tool(fault_client, "elicit", "needs_2", token=ALICE)
+    assert len(caught.value.authorization_urls) == 2
+    with pytest.raises(ProtocolError, match="sent no URL"):
+        await through.call_tool(fault_client, "elicit", "needs_0", token=ALICE)
 
 
 async def test_non_http_consent_link_is_refused(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
+    fault_client: Gateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        with pytest.raises(InvalidAuthorizationUrl) as caught:
-            await through.call_tool(gw, "javascript401", "whoami", token=ALICE)
+    with pytest.raises(InvalidAuthorizationUrl) as caught:
+        await through.call_tool(fault_client, "javascript401", "whoami", token=ALICE)
     assert "javascript" not in str(caught.value)
 
 
@@ -151,16 +142,14 @@ async def test_non_http_consent_link_is_refused(
     ],
 )
 async def test_gateway_http_errors_become_typed_errors(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
+    fault_client: Gateway,
     server: str,
     error: type[GatewayError],
     status: int,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        with pytest.raises(error) as caught:
-            await through.call_tool(gw, server, "whoami", token=ALICE)
+    with pytest.raises(error) as caught:
+        await through.call_tool(fault_client, server, "whoami", token=ALICE)
     assert caught.value.status == status
     assert caught.value.server == server
     assert ALICE not in str(caught.value)
@@ -168,25 +157,21 @@ async def test_gateway_http_errors_become_typed_errors(
 
 
 async def test_rate_limit_carries_retry_after(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
+    fault_client: Gateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        with pytest.raises(RateLimited) as caught:
-            await through.call_tool(gw, "429", "whoami", token=ALICE)
+    with pytest.raises(RateLimited) as caught:
+        await through.call_tool(fault_client, "429", "whoami", token=ALICE)
     assert caught.value.retry_after == 7.0
     assert "Retry after 7 s" in caught.value.message
 
 
 async def test_expired_token_message_says_what_to_do(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
+    fault_client: Gateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        with pytest.raises(InvalidToken, match=r"Token expired.*valid, unexpired gateway token"):
-            await through.call_tool(gw, "invalidtoken401", "whoami", token=ALICE)
+    with pytest.raises(InvalidToken, match=r"Token expired.*valid, unexpired gateway token"):
+        await through.call_tool(fault_client, "invalidtoken401", "whoami", token=ALICE)
 
 
 async def test_hanging_gateway_times_out_within_the_connect_timeout(
@@ -202,16 +187,16 @@ async def test_hanging_gateway_times_out_within_the_connect_timeout(
 
 
 async def test_slow_tool_times_out_and_the_next_call_still_works(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
+    fault_client: Gateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        with pytest.raises(GatewayTimeout):
-            await through.call_tool(gw, "echo", "slow", {"seconds": 5}, token=ALICE, timeout=0.5)
-        assert (
-            await through.call_tool(gw, "echo", "whoami", token=ALICE)
-        ).text == f"Bearer {ALICE}"
+    with pytest.raises(GatewayTimeout):
+        await through.call_tool(
+            fault_client, "echo", "slow", {"seconds": 5}, token=ALICE, timeout=0.5
+        )
+    assert (
+        await through.call_tool(fault_client, "echo", "whoami", token=ALICE)
+    ).text == f"Bearer {ALICE}"
 
 
 async def test_connection_refused_is_gateway_unavailable(through: Through) -> None:
@@ -221,23 +206,21 @@ async def test_connection_refused_is_gateway_unavailable(through: Through) -> No
 
 
 async def test_tool_reported_failure_is_a_result_not_an_exception(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
+    fault_client: Gateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        result = await through.call_tool(gw, "echo", "fail", {"reason": "disk full"}, token=ALICE)
+    result = await through.call_tool(
+        fault_client, "echo", "fail", {"reason": "disk full"}, token=ALICE
+    )
     assert result.is_error
     assert "disk full" in result.text
 
 
 async def test_unknown_tool_is_reported_not_raised_as_a_crash(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
+    fault_client: Gateway,
     through: Through,
 ) -> None:
-    async with Gateway(fault_server.url) as gw:
-        # fastmcp answers an unknown tool with an isError result naming it.
-        result = await through.call_tool(gw, "echo", "no_such_tool", token=ALICE)
+    # fastmcp answers an unknown tool with an isError result naming it.
+    result = await through.call_tool(fault_client, "echo", "no_such_tool", token=ALICE)
     assert result.is_error
     assert "no_such_tool" in result.text

@@ -30,17 +30,24 @@ url_elicitation = pytest.mark.parametrize("devgateway_config", ["url-elicitation
 input_required = pytest.mark.parametrize("devgateway_config", ["input-required"], indirect=True)
 
 
+def alice_calls_mail(devgateway: DevGateway, http: Any, rid: int) -> dict[str, Any]:
+    """Alice connects to mail (that succeeds without consent) and calls a tool: the
+    JSON-RPC answer, which in these styles comes with HTTP 200."""
+    token = devgateway.tokens.user("alice")
+    connect = http.post(devgateway.url("mail"), json=INITIALIZE, headers=headers(token))
+    assert connect.status_code == 200
+    resp = http.post(
+        devgateway.url("mail"), json=call("mail_whoami", id=rid), headers=headers(token)
+    )
+    assert resp.status_code == 200
+    body: dict[str, Any] = resp.json()
+    assert body["id"] == rid
+    return body
+
+
 @url_elicitation
 def test_connect_succeeds_and_call_gets_32042(devgateway: DevGateway, http: Any) -> None:
-    token = devgateway.tokens.user("alice")
-    assert (
-        http.post(devgateway.url("mail"), json=INITIALIZE, headers=headers(token)).status_code
-        == 200
-    )
-    resp = http.post(devgateway.url("mail"), json=call("mail_whoami", id=7), headers=headers(token))
-    assert resp.status_code == 200
-    body = resp.json()
-    assert body["id"] == 7
+    body = alice_calls_mail(devgateway, http, rid=7)
     assert body["error"]["code"] == -32042
     (elicitation,) = body["error"]["data"]["elicitations"]
     assert elicitation["mode"] == "url"
@@ -49,6 +56,7 @@ def test_connect_succeeds_and_call_gets_32042(devgateway: DevGateway, http: Any)
     assert elicitation["message"]
     # The link in the error is a working consent link.
     assert devgateway.consent("alice", "mail", link=elicitation["url"]).granted
+    token = devgateway.tokens.user("alice")
     ok = http.post(devgateway.url("mail"), json=call("mail_whoami"), headers=headers(token))
     assert ok.json()["result"]["structuredContent"]["user"] == "alice@example.com"
 
@@ -77,16 +85,7 @@ async def test_through_a_client_session(devgateway: DevGateway) -> None:
 
 @input_required
 def test_input_required_result_shape(devgateway: DevGateway, http: Any) -> None:
-    token = devgateway.tokens.user("alice")
-    assert (
-        http.post(devgateway.url("mail"), json=INITIALIZE, headers=headers(token)).status_code
-        == 200
-    )
-    resp = http.post(devgateway.url("mail"), json=call("mail_whoami", id=3), headers=headers(token))
-    assert resp.status_code == 200
-    body = resp.json()
-    assert body["id"] == 3
-    result = body["result"]
+    result = alice_calls_mail(devgateway, http, rid=3)["result"]
     assert result["resultType"] == "input_required"
     request = result["inputRequests"]["authorize-mail"]
     assert request["method"] == "elicitation/create"

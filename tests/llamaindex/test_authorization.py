@@ -19,7 +19,7 @@ from mcp_gateway_tools.llamaindex import (
     GatewayTool,
     GatewayToolSpec,
 )
-from mcp_gateway_tools.llamaindex._flow import PENDING_KEY
+from mcp_gateway_tools.llamaindex._context import PENDING_KEY
 from mcp_gateway_tools.llamaindex.testing import scripted_llm
 from tests.llamaindex.agents import Recorder
 from tests.support.contract import OBSERVATION_KEYS
