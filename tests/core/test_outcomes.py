@@ -29,9 +29,7 @@ SESSION_OPENERS = ("initialize", "server/discover")  # the legacy and the modern
 
 
 async def test_consent_401_becomes_authorization_required_with_links_and_names(
-    fault_client: Gateway,
-    fault_server: ThreadedServer,
-    through: Through,
+    fault_client: Gateway, fault_server: ThreadedServer, through: Through
 ) -> None:
     with pytest.raises(AuthorizationRequired) as caught:
         await through.call_tool(fault_client, "consent", "whoami", token=ALICE)
@@ -57,9 +55,7 @@ async def test_consent_401_becomes_authorization_required_with_links_and_names(
 
 
 async def test_same_call_succeeds_after_consent_with_no_client_change(
-    fault_client: Gateway,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_client: Gateway, fault_gateway: FaultGateway, through: Through
 ) -> None:
     with pytest.raises(AuthorizationRequired):
         await through.list_tools(fault_client, "consent", token=ALICE)
@@ -71,9 +67,7 @@ async def test_same_call_succeeds_after_consent_with_no_client_change(
 
 
 async def test_service_token_consent_message_says_a_user_token_is_needed(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_server: ThreadedServer, fault_gateway: FaultGateway, through: Through
 ) -> None:
     async with Gateway(fault_server.url, token="service-token-xyz") as gw:
         with pytest.raises(AuthorizationRequired) as caught:
@@ -82,9 +76,7 @@ async def test_service_token_consent_message_says_a_user_token_is_needed(
 
 
 async def test_mid_session_401_on_one_tool_leaves_the_session_and_other_tools_working(
-    fault_client: Gateway,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_client: Gateway, fault_gateway: FaultGateway, through: Through
 ) -> None:
     assert (
         await through.call_tool(fault_client, "midsession", "add", {"a": 1, "b": 2}, token=ALICE)
@@ -105,8 +97,7 @@ async def test_mid_session_401_on_one_tool_leaves_the_session_and_other_tools_wo
 
 
 async def test_url_elicitation_error_32042_becomes_authorization_required(
-    fault_client: Gateway,
-    through: Through,
+    fault_client: Gateway, through: Through
 ) -> None:
     with pytest.raises(AuthorizationRequired) as caught:
         await through.call_tool(fault_client, "elicit", "needs_1", token=ALICE)
@@ -119,10 +110,7 @@ async def test_url_elicitation_error_32042_becomes_authorization_required(
         await through.call_tool(fault_client, "elicit", "needs_0", token=ALICE)
 
 
-async def test_non_http_consent_link_is_refused(
-    fault_client: Gateway,
-    through: Through,
-) -> None:
+async def test_non_http_consent_link_is_refused(fault_client: Gateway, through: Through) -> None:
     with pytest.raises(InvalidAuthorizationUrl) as caught:
         await through.call_tool(fault_client, "javascript401", "whoami", token=ALICE)
     assert "javascript" not in str(caught.value)
@@ -142,11 +130,7 @@ async def test_non_http_consent_link_is_refused(
     ],
 )
 async def test_gateway_http_errors_become_typed_errors(
-    fault_client: Gateway,
-    server: str,
-    error: type[GatewayError],
-    status: int,
-    through: Through,
+    fault_client: Gateway, server: str, error: type[GatewayError], status: int, through: Through
 ) -> None:
     with pytest.raises(error) as caught:
         await through.call_tool(fault_client, server, "whoami", token=ALICE)
@@ -156,10 +140,7 @@ async def test_gateway_http_errors_become_typed_errors(
     assert ALICE not in repr(caught.value)
 
 
-async def test_rate_limit_carries_retry_after(
-    fault_client: Gateway,
-    through: Through,
-) -> None:
+async def test_rate_limit_carries_retry_after(fault_client: Gateway, through: Through) -> None:
     with pytest.raises(RateLimited) as caught:
         await through.call_tool(fault_client, "429", "whoami", token=ALICE)
     assert caught.value.retry_after == 7.0
@@ -167,17 +148,14 @@ async def test_rate_limit_carries_retry_after(
 
 
 async def test_expired_token_message_says_what_to_do(
-    fault_client: Gateway,
-    through: Through,
+    fault_client: Gateway, through: Through
 ) -> None:
     with pytest.raises(InvalidToken, match=r"Token expired.*valid, unexpired gateway token"):
         await through.call_tool(fault_client, "invalidtoken401", "whoami", token=ALICE)
 
 
 async def test_hanging_gateway_times_out_within_the_connect_timeout(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_server: ThreadedServer, fault_gateway: FaultGateway, through: Through
 ) -> None:
     started = time.monotonic()
     async with Gateway(fault_server.url, connect_timeout=1.0) as gw:
@@ -187,8 +165,7 @@ async def test_hanging_gateway_times_out_within_the_connect_timeout(
 
 
 async def test_slow_tool_times_out_and_the_next_call_still_works(
-    fault_client: Gateway,
-    through: Through,
+    fault_client: Gateway, through: Through
 ) -> None:
     with pytest.raises(GatewayTimeout):
         await through.call_tool(
@@ -206,8 +183,7 @@ async def test_connection_refused_is_gateway_unavailable(through: Through) -> No
 
 
 async def test_tool_reported_failure_is_a_result_not_an_exception(
-    fault_client: Gateway,
-    through: Through,
+    fault_client: Gateway, through: Through
 ) -> None:
     result = await through.call_tool(
         fault_client, "echo", "fail", {"reason": "disk full"}, token=ALICE
@@ -217,8 +193,7 @@ async def test_tool_reported_failure_is_a_result_not_an_exception(
 
 
 async def test_unknown_tool_is_reported_not_raised_as_a_crash(
-    fault_client: Gateway,
-    through: Through,
+    fault_client: Gateway, through: Through
 ) -> None:
     # fastmcp answers an unknown tool with an isError result naming it.
     result = await through.call_tool(fault_client, "echo", "no_such_tool", token=ALICE)

@@ -33,6 +33,15 @@ async def mail_tool(gateway: Gateway, token: str, **options: Any) -> BaseTool:
     return tool
 
 
+async def pausing_agent(
+    gateway: Gateway, alice: str, kind: str = "create_agent", **options: Any
+) -> Any:
+    """An agent with a checkpointer whose mail tool interrupts for consent."""
+    tool = await mail_tool(gateway, alice, on_authorization_required="interrupt", **options)
+    model = scripted(("list_messages", {}))
+    return build_agent(kind, model, [tool], checkpointer=InMemorySaver())
+
+
 def assert_observation(message: ToolMessage, url: str | None = None) -> None:
     assert message.status == "success"  # not a failure: the tool did its job
     artifact = message.artifact
@@ -126,10 +135,7 @@ async def test_interrupt_consent_resume_success(
     through: Through,
 ) -> None:
     seen: list[dict[str, Any]] = []
-    tool = await mail_tool(
-        gateway, alice, on_authorization_required="interrupt", authorization_callback=seen.append
-    )
-    agent = build_agent(kind, scripted(("list_messages", {})), [tool], checkpointer=InMemorySaver())
+    agent = await pausing_agent(gateway, alice, kind, authorization_callback=seen.append)
     config: Any = {"configurable": {"thread_id": "t-1"}}
     context = Context(user_token=alice)
 
@@ -155,12 +161,7 @@ async def test_interrupt_resume_without_consent_gives_a_fresh_observation(
     through: Through,
 ) -> None:
     seen: list[dict[str, Any]] = []
-    tool = await mail_tool(
-        gateway, alice, on_authorization_required="interrupt", authorization_callback=seen.append
-    )
-    agent = build_agent(
-        "create_agent", scripted(("list_messages", {})), [tool], checkpointer=InMemorySaver()
-    )
+    agent = await pausing_agent(gateway, alice, authorization_callback=seen.append)
     config: Any = {"configurable": {"thread_id": "t-2"}}
     context = Context(user_token=alice)
     await through.invoke(agent, ask(), config, context=context)
@@ -171,10 +172,7 @@ async def test_interrupt_resume_without_consent_gives_a_fresh_observation(
 
 
 async def test_interrupt_declined(gateway: Gateway, alice: str, through: Through) -> None:
-    tool = await mail_tool(gateway, alice, on_authorization_required="interrupt")
-    agent = build_agent(
-        "create_agent", scripted(("list_messages", {})), [tool], checkpointer=InMemorySaver()
-    )
+    agent = await pausing_agent(gateway, alice)
     config: Any = {"configurable": {"thread_id": "t-3"}}
     context = Context(user_token=alice)
     await through.invoke(agent, ask(), config, context=context)
