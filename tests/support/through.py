@@ -48,6 +48,12 @@ class Through:
             return await asyncio.to_thread(toolkit.get_tools, **kwargs)
         return await toolkit.aget_tools(**kwargs)
 
+    async def to_tool_list(self, spec: Any, **kwargs: Any) -> Any:
+        """A LlamaIndex ``GatewayToolSpec``: ``to_tool_list_async`` or ``to_tool_list``."""
+        if self.sync:
+            return await asyncio.to_thread(spec.to_tool_list, **kwargs)
+        return await spec.to_tool_list_async(**kwargs)
+
     async def call(self, tool: Any, *args: Any, **kwargs: Any) -> Any:
         """A LlamaIndex tool: ``acall`` or ``call``."""
         if self.sync:
