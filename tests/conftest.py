@@ -9,6 +9,7 @@ import pytest
 from hypothesis import settings
 
 from mcp_gateway_tools.devgateway import DevGateway
+from tests.support.browser import find_chromium
 from tests.support.faultgateway import FaultGateway
 from tests.support.serving import ThreadedServer, free_port
 
@@ -55,3 +56,16 @@ def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
     yield dev_server
     for identity, server in dev_server.grants():
         dev_server.revoke(identity, server)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium and the playwright package, or skip saying which is missing."""
+    path = find_chromium()
+    if path is None:
+        pytest.skip("no Chromium found (install Debian 'chromium': apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("the playwright Python package is not installed")
+    return path

@@ -1,0 +1,221 @@
+"""Every user's conversation with the one shared agent, as this worker serves it.
+
+One ``create_agent`` serves everyone; a user is a LangGraph thread (``webapp:<user>``)
+in the persistent checkpointer, and the user's token travels in the run context, which
+LangGraph never checkpoints. Runs are streamed with ``astream_events`` and shown to
+that user's open pages only (:class:`Hub`). A run paused on consent is resumed by the
+worker that shows it, once the consent works (``resume_command_when_authorized``), so
+the user never clicks "done"; a run paused on approval resumes with the user's
+decision. Either way the pause is read from the checkpointer, so it may have been
+written by another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.types import Command
+
+from ... import Gateway
+from ...langchain import authorization_interrupts, resume_command_when_authorized
+from ._claims import ResumeClaims
+from ._events import Event, from_stream_event, pending, snapshot_events
+
+__all__ = ["Conversations", "Hub", "Refused", "UserContext"]
+
+log = logging.getLogger("mcp_gateway_tools.demo.web")
+
+
+@dataclass
+class UserContext:
+    """The run context: whose token the gateway tools send. Never checkpointed."""
+
+    user_token: str
+
+    def __repr__(self) -> str:
+        return "UserContext(user_token=<hidden>)"
+
+
+class Refused(Exception):
+    """The request cannot be served now (a run is going, or the pause is gone)."""
+
+
+class Hub:
+    """The open pages (SSE streams) of each user on this worker."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+
+    def subscribe(self, user: str) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._queues[user].add(queue)
+        return queue
+
+    def unsubscribe(self, user: str, queue: asyncio.Queue[Event]) -> int:
+        """Forget one page; returns how many the user still has open."""
+        self._queues[user].discard(queue)
+        return len(self._queues[user])
+
+    def publish(self, user: str, event: Event) -> None:
+        for queue in self._queues.get(user, ()):
+            queue.put_nowait(event)
+
+
+class Conversations:
+    def __init__(
+        self, agent: Any, gateway: Gateway, tokens: dict[str, str], claims: ResumeClaims
+    ) -> None:
+        self.agent = agent
+        self.gateway = gateway
+        self._tokens = tokens
+        self.claims = claims
+        self.hub = Hub()
+        self._runs: dict[str, asyncio.Task[None]] = {}
+        self._waiters: dict[str, asyncio.Task[None]] = {}
+
+    def _config(self, user: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": f"webapp:{user}"}}
+
+    def _context(self, user: str) -> UserContext:
+        return UserContext(user_token=self._tokens[user])
+
+    def busy(self, user: str) -> bool:
+        return user in self._runs
+
+    async def snapshot(self, user: str) -> Event:
+        """The user's whole thread as the page shows it, read from the checkpointer."""
+        state = await self.agent.aget_state(self._config(user))
+        messages = state.values.get("messages", []) if state.values else []
+        return {
+            "type": "snapshot",
+            "events": snapshot_events(messages, state.interrupts),
+            "busy": self.busy(user),
+        }
+
+    # -- pages ---------------------------------------------------------------------------
+
+    async def page_opened(self, user: str) -> asyncio.Queue[Event]:
+        """Subscribe a page; if the run waits on consent, wait for it here too."""
+        queue = self.hub.subscribe(user)
+        queue.put_nowait(await self.snapshot(user))
+        if not self.busy(user) and user not in self._waiters:
+            state = await self.agent.aget_state(self._config(user))
+            if authorization_interrupts(list(state.interrupts)):
+                self._wait_for_consent(user)
+        return queue
+
+    def page_closed(self, user: str, queue: asyncio.Queue[Event]) -> None:
+        """The last page gone: stop waiting (the pause stays; a page resumes it later)."""
+        if self.hub.unsubscribe(user, queue) == 0:
+            waiter = self._waiters.pop(user, None)
+            if waiter is not None:
+                waiter.cancel()
+
+    # -- runs ----------------------------------------------------------------------------
+
+    async def say(self, user: str, text: str) -> None:
+        """Start a run for a new message; refused while one runs or waits on the user."""
+        if self.busy(user):
+            raise Refused("the assistant is still working on your last message")
+        state = await self.agent.aget_state(self._config(user))
+        if state.interrupts:
+            raise Refused("the assistant is waiting for you (connect or approve first)")
+        self.hub.publish(user, {"type": "user", "text": text})
+        self._start(user, self._drive(user, {"messages": [HumanMessage(text)]}))
+
+    async def decide(self, user: str, interrupt_id: str, approve: bool) -> None:
+        """Resume a run paused on approval with the user's decision."""
+        if self.busy(user):
+            raise Refused("the assistant is still working")
+        state = await self.agent.aget_state(self._config(user))
+        mine = [e for e in pending(state.interrupts) if e["type"] == "approval"]
+        if not any(e["id"] == interrupt_id for e in mine):
+            raise Refused("this approval request is no longer pending")
+        if not await self.claims.claim(_checkpoint(state), interrupt_id):
+            raise Refused("this approval request was already answered")
+        decision: dict[str, Any] = {"type": "approve"} if approve else {
+            "type": "reject", "message": "The user rejected it on the web page."
+        }  # fmt: skip
+        self.hub.publish(user, {"type": "decided", "id": interrupt_id, "approve": approve})
+        self._start(user, self._drive(user, Command(resume={"decisions": [decision]})))
+
+    def _start(self, user: str, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name=f"webapp-run-{user}")
+        self._runs[user] = task
+        task.add_done_callback(lambda _t: self._runs.pop(user, None))
+
+    async def _drive(self, user: str, inputs: Any) -> None:
+        """Stream one run (or resumed run) to the user's pages, then show any pause."""
+        config, context = self._config(user), self._context(user)
+        self.hub.publish(user, {"type": "busy"})
+        try:
+            async for event in self.agent.astream_events(
+                inputs, config, context=context, version="v2"
+            ):
+                for shown in from_stream_event(event):
+                    self.hub.publish(user, shown)
+            state = await self.agent.aget_state(config)
+            for shown in pending(state.interrupts):
+                self.hub.publish(user, shown)
+        except Exception as exc:
+            log.warning("run failed user=%s error=%s", user, type(exc).__name__)
+            self.hub.publish(user, {"type": "error", "text": "The run failed; see the log."})
+            return
+        finally:
+            self.hub.publish(user, {"type": "idle"})
+        if authorization_interrupts(list(state.interrupts)):
+            self._wait_for_consent(user)
+
+    # -- consent -------------------------------------------------------------------------
+
+    def _wait_for_consent(self, user: str) -> None:
+        task = asyncio.create_task(self._resume_after_consent(user), name=f"webapp-wait-{user}")
+        self._waiters[user] = task
+        task.add_done_callback(lambda t: self._waiters.pop(user, None) if
+                               self._waiters.get(user) is t else None)  # fmt: skip
+
+    async def _resume_after_consent(self, user: str) -> None:
+        """Wait as the user until every consent works; then resume, unless claimed."""
+        config, context = self._config(user), self._context(user)
+        state = await self.agent.aget_state(config)
+        interrupts = authorization_interrupts(list(state.interrupts))
+        if not interrupts:
+            return
+        command = await resume_command_when_authorized(
+            interrupts, gateway=self.gateway, context=context, timeout=None
+        )
+        checkpoint = _checkpoint(state)
+        won = [await self.claims.claim(checkpoint, i.id) for i in interrupts]
+        if not all(won):
+            log.info("consent of user=%s resumed by another worker", user)
+            await self._follow_elsewhere(user, checkpoint)
+            return
+        self.hub.publish(user, {"type": "authorized", "ids": [i.id for i in interrupts]})
+        self._start(user, self._drive(user, command))
+
+    async def _follow_elsewhere(self, user: str, checkpoint: str, polls: int = 240) -> None:
+        """Another worker resumed: show the thread once that run has moved on."""
+        for _ in range(polls):
+            state = await self.agent.aget_state(self._config(user))
+            if _checkpoint(state) != checkpoint and (not state.next or state.interrupts):
+                break
+            await asyncio.sleep(0.5)
+        self.hub.publish(user, await self.snapshot(user))
+
+    async def aclose(self) -> None:
+        for task in [*self._waiters.values(), *self._runs.values()]:
+            task.cancel()
+        for task in [*self._waiters.values(), *self._runs.values()]:
+            with contextlib.suppress(BaseException):
+                await task
+
+
+def _checkpoint(state: Any) -> str:
+    return str(state.config.get("configurable", {}).get("checkpoint_id", ""))

@@ -1,0 +1,120 @@
+"""The web demo in a real browser: Alice and Bob at once, consent, auto-resume, approval.
+
+Everything is asserted from what the pages show. Bob's "list my mail" shows a Connect
+Mail button (from the interrupt's payload); the consent page opens in a new tab; once
+he approves there, his run resumes by itself and shows his own inbox. Sending mail
+waits for Approve / Reject, and both work. Alice, in another browser context at the
+same time, never sees anything of Bob's. No dev token appears in any page, in the
+recorded network traffic (a HAR with bodies, plus every SSE message) or in the app's DEBUG log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.timing import scaled
+from tests.webapp.conftest import WebDemo, dev_tokens
+
+pytestmark = pytest.mark.browser
+
+WAIT = scaled(30) * 1000  # Playwright takes milliseconds
+
+
+def sign_in(context: Any, url: str, user: str, sse: list[str] | None = None) -> Any:
+    """A page signed in as ``user``; every SSE message it receives is added to ``sse``
+    (from Chromium's network events: a HAR holds no body of a stream still open)."""
+    page = context.new_page()
+    if sse is not None:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.eventSourceMessageReceived", lambda event: sse.append(event["data"]))
+    page.goto(url)
+    page.click(f"button.signin[data-user='{user}']")
+    page.wait_for_selector("#chat:not([hidden])")
+    page.wait_for_function("document.querySelector('#send') !== null")
+    return page
+
+
+def say(page: Any, text: str) -> None:
+    page.fill("#text", text)
+    page.click("#send")
+
+
+def answer(page: Any, containing: str) -> str:
+    """The text of the (last) answer containing ``containing``, once it is shown."""
+    item = page.locator("li.answer", has_text=containing).last
+    item.wait_for(timeout=WAIT)
+    return str(item.inner_text())
+
+
+def test_bob_connects_mail_and_his_run_resumes_by_itself_while_alice_is_unaffected(
+    web_demo: WebDemo, browser: Any, tmp_path: Path
+) -> None:
+    url = web_demo.urls[0]
+    alice_ctx = browser.new_context(record_har_path=str(tmp_path / "alice.har"))
+    bob_ctx = browser.new_context(record_har_path=str(tmp_path / "bob.har"))
+    sse: list[str] = []
+    alice, bob = sign_in(alice_ctx, url, "alice", sse), sign_in(bob_ctx, url, "bob", sse)
+    assert "scripted" in alice.inner_text("#model")
+
+    say(alice, "list my mail")
+    say(bob, "list my mail")
+    assert "Q3 roadmap review" in answer(alice, "Inbox of alice@example.com")
+
+    connect = bob.locator("li.card.authorization a.connect").last
+    connect.wait_for(timeout=WAIT)
+    assert connect.inner_text() == "Connect Mail"
+    assert connect.get_attribute("target") == "_blank"
+    assert alice.locator("li.card").count() == 0  # Bob's pause is Bob's alone
+
+    say(alice, "what is on my calendar?")  # Alice goes on while Bob is paused
+    assert "Roadmap review" in answer(alice, "Calendar of alice@example.com")
+
+    with bob_ctx.expect_page() as opened:
+        connect.click()
+    consent = opened.value
+    consent.wait_for_selector("#approve", timeout=WAIT)
+    assert consent.locator("#user").inner_text() == "bob@example.com"
+    consent.click("#approve")
+    consent.wait_for_selector("main[data-outcome='granted']", timeout=WAIT)
+
+    # No "done" button: the paused run resumes on its own and shows Bob's inbox.
+    inbox = answer(bob, "Inbox of bob@example.com")
+    assert "Invoice #4411" in inbox
+    assert "Q3 roadmap review" not in bob.content()
+    assert "Connected: resuming" in bob.locator("li.card.authorization").last.inner_text()
+
+    # Sending mail waits for a person: Reject first, then Approve.
+    say(bob, "send a mail to alice")
+    bob.locator("li.card.approval button.reject").last.click(timeout=WAIT)
+    assert "did not send" in answer(bob, "did not send")
+    say(bob, "send a mail to alice")
+    approve = bob.locator("li.card.approval:not(.done) button.approve")
+    approve.click(timeout=WAIT)
+    sent = answer(bob, "Sent from")
+    assert "Sent from bob@example.com to alice@example.com" in sent
+    assert bob.locator("li.card.approval.done").count() == 2
+
+    alice_text = alice.content()
+    assert "bob@example.com" not in alice.locator("li.answer").all_inner_texts()[-1]
+    assert "Invoice #4411" not in alice_text
+    assert alice.locator("li.card").count() == 0
+
+    pages = [alice_text, bob.content(), consent.content()]
+    for page in (alice, bob):
+        pages += [page.request.get(f"{url}static/app.js").text(), page.content()]
+    alice_ctx.close()
+    bob_ctx.close()  # writes the HAR files
+    har = (tmp_path / "alice.har").read_text() + (tmp_path / "bob.har").read_text()
+    network = har + "\n".join(sse)
+    assert "/api/events" in har
+    assert "Invoice #4411" in network  # the SSE messages were captured
+    logs = web_demo.logs()
+    assert " DEBUG " in logs  # the log really is at DEBUG
+    for token in dev_tokens():
+        assert all(token not in text for text in pages), "a token reached a page"
+        assert token not in network, "a token crossed the network to the browser"
+        assert token not in logs, "a token reached the app's log"
