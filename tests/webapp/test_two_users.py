@@ -118,3 +118,36 @@ def test_bob_connects_mail_and_his_run_resumes_by_itself_while_alice_is_unaffect
         assert all(token not in text for text in pages), "a token reached a page"
         assert token not in network, "a token crossed the network to the browser"
         assert token not in logs, "a token reached the app's log"
+
+
+def test_a_consent_started_on_one_worker_resumes_on_the_other(
+    web_demo_two_workers: WebDemo, browser: Any
+) -> None:
+    first, second = web_demo_two_workers.urls
+    context = browser.new_context()
+    bob = sign_in(context, first, "bob")
+    assert bob.inner_text("#worker") == "worker 1"
+    say(bob, "list my mail")
+    connect = bob.locator("li.card.authorization a.connect").last
+    connect.wait_for(timeout=WAIT)
+    with context.expect_page() as opened:
+        connect.click()  # the consent starts from worker 1's page
+    consent = opened.value
+    consent.wait_for_selector("#approve", timeout=WAIT)
+
+    # Bob's page moves to worker 2 (same session cookie: both workers share the
+    # secret); worker 1 has no page of his left, so it stops waiting.
+    bob.goto(second)
+    bob.wait_for_selector("#chat:not([hidden])")
+    assert bob.inner_text("#worker") == "worker 2"
+    # Worker 2 shows the pause it read from the shared checkpointer...
+    bob.locator("li.card.authorization a.connect").last.wait_for(timeout=WAIT)
+    consent.click("#approve")
+    consent.wait_for_selector("main[data-outcome='granted']", timeout=WAIT)
+    # ...and resumes it once the consent works.
+    assert "Invoice #4411" in answer(bob, "Inbox of bob@example.com")
+    assert bob.locator("li.user").all_inner_texts() == ["list my mail"]
+    context.close()
+    logs = web_demo_two_workers.logs()
+    assert "worker 2 resumes user=bob after consent" in logs
+    assert "worker 1 resumes" not in logs

@@ -197,6 +197,7 @@ class Conversations:
             log.info("consent of user=%s resumed by another worker", user)
             await self._follow_elsewhere(user, checkpoint)
             return
+        log.info("worker %s resumes user=%s after consent", self.claims.worker, user)
         self.hub.publish(user, {"type": "authorized", "ids": [i.id for i in interrupts]})
         self._start(user, self._drive(user, command))
 
