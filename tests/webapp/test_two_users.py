@@ -1,8 +1,9 @@
 """The web demo in a real browser: Alice and Bob at once, consent, auto-resume, approval.
 
 Everything is asserted from what the pages show. Bob's "list my mail" shows a Connect
-Mail button (from the interrupt's payload); the consent page opens in a new tab; once
-he approves there, his run resumes by itself and shows his own inbox. Sending mail
+Mail button (from the interrupt's payload); "Not now" ends the run without Mail; the
+consent page opens in a new tab; once he approves there, his run resumes by itself
+and shows his own inbox. Sending mail
 waits for Approve / Reject, and both work. Alice, in another browser context at the
 same time, never sees anything of Bob's. No dev token appears in any page, in the
 recorded network traffic (a HAR with bodies, plus every SSE message) or in the app's DEBUG log.
@@ -64,11 +65,17 @@ def test_bob_connects_mail_and_his_run_resumes_by_itself_while_alice_is_unaffect
     say(bob, "list my mail")
     assert "Q3 roadmap review" in answer(alice, "Inbox of alice@example.com")
 
-    connect = bob.locator("li.card.authorization a.connect").last
+    card = bob.locator("li.card.authorization:not(.done)")
+    card.locator("a.connect").wait_for(timeout=WAIT)
+    assert alice.locator("li.card").count() == 0  # Bob's pause is Bob's alone
+    card.locator("button.decline").click()  # "Not now": the run ends without Mail
+    assert "not now" in answer(bob, "Understood: not now")
+
+    say(bob, "list my mail")
+    connect = bob.locator("li.card.authorization:not(.done) a.connect")
     connect.wait_for(timeout=WAIT)
     assert connect.inner_text() == "Connect Mail"
     assert connect.get_attribute("target") == "_blank"
-    assert alice.locator("li.card").count() == 0  # Bob's pause is Bob's alone
 
     say(alice, "what is on my calendar?")  # Alice goes on while Bob is paused
     assert "Roadmap review" in answer(alice, "Calendar of alice@example.com")

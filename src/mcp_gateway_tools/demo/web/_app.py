@@ -126,9 +126,9 @@ def build_app(settings: Settings, conversations: Callable[[], Conversations]) ->
     async def decision(request: Request, user: str) -> Response:
         data = await body_of(request)
         choice = data.get("decision")
-        if choice not in ("approve", "reject"):
-            raise Refused("decision is approve or reject")
-        await conversations().decide(user, str(data.get("id", "")), choice == "approve")
+        if choice not in ("approve", "reject", "decline"):
+            raise Refused("decision is approve, reject or decline")
+        await conversations().decide(user, str(data.get("id", "")), str(choice))
         return JSONResponse({"ok": True}, status_code=202)
 
     async def events(request: Request, user: str) -> Response:

@@ -64,7 +64,9 @@ def _describe(message: ToolMessage) -> str:
     kind = data.get("type")
     if kind == "approval_rejected":
         return "Understood: I did not send it (you rejected the call)."
-    if kind in ("authorization_required", "authorization_declined"):
+    if kind == "authorization_declined":
+        return "Understood: not now. Ask again whenever you want to connect it."
+    if kind == "authorization_required":
         return message.text
     if isinstance(data.get("messages"), list):
         lines = [f"Inbox of {data.get('owner')}:"]

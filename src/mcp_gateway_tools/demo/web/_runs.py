@@ -63,6 +63,9 @@ class Hub:
         self._queues[user].discard(queue)
         return len(self._queues[user])
 
+    def count(self, user: str) -> int:
+        return len(self._queues.get(user, ()))
+
     def publish(self, user: str, event: Event) -> None:
         for queue in self._queues.get(user, ()):
             queue.put_nowait(event)
@@ -130,26 +133,34 @@ class Conversations:
         self.hub.publish(user, {"type": "user", "text": text})
         self._start(user, self._drive(user, {"messages": [HumanMessage(text)]}))
 
-    async def decide(self, user: str, interrupt_id: str, approve: bool) -> None:
-        """Resume a run paused on approval with the user's decision."""
+    async def decide(self, user: str, interrupt_id: str, choice: str) -> None:
+        """Resume a pause with the user's answer: approve / reject a call, or decline a
+        consent ("not now"; the tool tells the model the user chose not to connect)."""
         if self.busy(user):
             raise Refused("the assistant is still working")
         state = await self.agent.aget_state(self._config(user))
-        mine = [e for e in pending(state.interrupts) if e["type"] == "approval"]
-        if not any(e["id"] == interrupt_id for e in mine):
-            raise Refused("this approval request is no longer pending")
+        kind = "authorization" if choice == "decline" else "approval"
+        asked = [e for e in pending(state.interrupts) if e["type"] == kind]
+        if not any(e["id"] == interrupt_id for e in asked):
+            raise Refused("this request is no longer pending")
         if not await self.claims.claim(_checkpoint(state), interrupt_id):
-            raise Refused("this approval request was already answered")
-        decision: dict[str, Any] = {"type": "approve"} if approve else {
-            "type": "reject", "message": "The user rejected it on the web page."
-        }  # fmt: skip
-        self.hub.publish(user, {"type": "decided", "id": interrupt_id, "approve": approve})
-        self._start(user, self._drive(user, Command(resume={"decisions": [decision]})))
+            raise Refused("this request was already answered")
+        waiter = self._waiters.pop(user, None)
+        if waiter is not None:
+            waiter.cancel()
+        resume: Any = False if choice == "decline" else {"decisions": [_decision(choice)]}
+        self.hub.publish(user, {"type": "decided", "id": interrupt_id, "choice": choice})
+        self._start(user, self._drive(user, Command(resume=resume)))
 
     def _start(self, user: str, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name=f"webapp-run-{user}")
         self._runs[user] = task
-        task.add_done_callback(lambda _t: self._runs.pop(user, None))
+        task.add_done_callback(lambda t: self._finished(user, t))
+
+    def _finished(self, user: str, task: asyncio.Task[Any] | None) -> None:
+        """Forget the user's run if it is this one (a newer one may have started)."""
+        if task is not None and self._runs.get(user) is task:
+            del self._runs[user]
 
     async def _drive(self, user: str, inputs: Any) -> None:
         """Stream one run (or resumed run) to the user's pages, then show any pause."""
@@ -169,8 +180,11 @@ class Conversations:
             self.hub.publish(user, {"type": "error", "text": "The run failed; see the log."})
             return
         finally:
+            # Not busy from here on: a decision sent as soon as the page sees "idle" is
+            # accepted (the done callback would run a few loop turns later).
+            self._finished(user, asyncio.current_task())
             self.hub.publish(user, {"type": "idle"})
-        if authorization_interrupts(list(state.interrupts)):
+        if authorization_interrupts(list(state.interrupts)) and self.hub.count(user):
             self._wait_for_consent(user)
 
     # -- consent -------------------------------------------------------------------------
@@ -216,6 +230,13 @@ class Conversations:
         for task in [*self._waiters.values(), *self._runs.values()]:
             with contextlib.suppress(BaseException):
                 await task
+
+
+def _decision(choice: str) -> dict[str, Any]:
+    """A HumanInTheLoopMiddleware-shaped decision, which the toolkit's approval reads."""
+    if choice == "approve":
+        return {"type": "approve"}
+    return {"type": "reject", "message": "The user rejected it on the web page."}
 
 
 def _checkpoint(state: Any) -> str:

@@ -49,6 +49,12 @@ function authorizationCard(event) {
     a.textContent = `Connect ${link.name}`;
     actions.appendChild(a);
   }
+  const later = document.createElement("button");
+  later.type = "button";
+  later.className = "decline";
+  later.textContent = "Not now";
+  later.addEventListener("click", () => decide(li, event.id, "decline"));
+  actions.appendChild(later);
   const wait = document.createElement("span");
   wait.className = "muted waiting";
   wait.textContent = "The consent page opens in a new tab; this run resumes by itself once you approve.";
@@ -85,6 +91,7 @@ function settle(selector, ids, text) {
     if (ids && !ids.includes(li.dataset.id)) return;
     li.classList.add("done");
     li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    li.querySelectorAll("a.connect").forEach((a) => a.remove()); // a consent link works once
     const note = li.querySelector(".waiting") || li.appendChild(document.createElement("span"));
     note.className = "muted settled";
     note.textContent = text;
@@ -120,7 +127,7 @@ function show(event) {
     case "authorization": authorizationCard(event); break;
     case "approval": approvalCard(event); break;
     case "authorized": settle("li.card.authorization", event.ids, "Connected: resuming the run."); break;
-    case "decided": settle(`li.card.approval`, [event.id], event.approve ? "Approved." : "Rejected."); break;
+    case "decided": settle("li.card", [event.id], { approve: "Approved.", reject: "Rejected.", decline: "Not now." }[event.choice]); break;
     case "busy": busy(true); break;
     case "idle": busy(false); break;
     case "error": item("error", event.text); break;
