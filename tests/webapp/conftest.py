@@ -42,7 +42,7 @@ def dev_tokens() -> list[str]:
     return users + [a.token for a in config.accounts.values()]
 
 
-def _start(tmp: Path, *args: str) -> tuple[subprocess.Popen[bytes], WebDemo]:
+def _launch(tmp: Path, *args: str) -> tuple[subprocess.Popen[bytes], WebDemo]:
     log = tmp / "webapp.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     env.pop("OPENAI_API_KEY", None)
@@ -52,16 +52,18 @@ def _start(tmp: Path, *args: str) -> tuple[subprocess.Popen[bytes], WebDemo]:
              "--log-level", "debug", "--db", str(tmp / "runs.sqlite3"), *args],
             cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    demo = WebDemo([], log)
-    deadline = time.monotonic() + scaled(60)
-    want = 2 if "--workers" in args else 1
+    return process, WebDemo([], log)
+
+
+def _wait_started(process: subprocess.Popen[bytes], demo: WebDemo, want: int) -> None:
+    """Until the demo printed its URLs (it prints them once every worker answers)."""
+    deadline = time.monotonic() + scaled(90)
     while len(demo.urls) < want:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise AssertionError(f"the web demo did not start:\n{demo.logs()[-3000:]}")
         demo.urls = re.findall(r"open (http://127\.0\.0\.1:\d+/)", demo.logs(), re.I)
         time.sleep(0.1)
-    return process, demo
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -74,17 +76,27 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def web_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDemo]:
-    process, demo = _start(tmp_path_factory.mktemp("webapp"))
-    yield demo
-    _stop(process)
+def web_demos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebDemo, WebDemo]]:
+    """One single-worker demo and one with two workers, started side by side."""
+    single = _launch(tmp_path_factory.mktemp("webapp"))
+    double = _launch(tmp_path_factory.mktemp("webapp2"), "--workers", "2")
+    try:
+        _wait_started(*single, want=1)
+        _wait_started(*double, want=2)
+        yield single[1], double[1]
+    finally:
+        _stop(single[0])
+        _stop(double[0])
 
 
 @pytest.fixture(scope="module")
-def web_demo_two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDemo]:
-    process, demo = _start(tmp_path_factory.mktemp("webapp2"), "--workers", "2")
-    yield demo
-    _stop(process)
+def web_demo(web_demos: tuple[WebDemo, WebDemo]) -> WebDemo:
+    return web_demos[0]
+
+
+@pytest.fixture(scope="module")
+def web_demo_two_workers(web_demos: tuple[WebDemo, WebDemo]) -> WebDemo:
+    return web_demos[1]
 
 
 @pytest.fixture(scope="module")

@@ -121,6 +121,8 @@ def test_bob_connects_mail_and_his_run_resumes_by_itself_while_alice_is_unaffect
     assert "Invoice #4411" in network  # the SSE messages were captured
     logs = web_demo.logs()
     assert " DEBUG " in logs  # the log really is at DEBUG
+    assert "bearer" not in logs.lower()  # no Authorization value of any kind, either
+    assert "bearer" not in network.lower()
     for token in dev_tokens():
         assert all(token not in text for text in pages), "a token reached a page"
         assert token not in network, "a token crossed the network to the browser"

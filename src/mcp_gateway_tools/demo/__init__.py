@@ -24,10 +24,18 @@ __all__ = ["run_demo", "run_web"]
 
 SCENARIOS = ("A", "B", "C")
 _NEEDS = ("langchain", "langgraph", "llama_index", "uvicorn", "starlette")
+_WEB_NEEDS = ("langchain", "uvicorn", "starlette", "authlib", "langgraph.checkpoint.sqlite")
 
 
-def _require_extras(extra: str = "all") -> None:
-    missing = [m for m in _NEEDS if importlib.util.find_spec(m) is None]
+def _absent(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except ModuleNotFoundError:  # a parent package is missing
+        return True
+
+
+def _require_extras(extra: str = "all", needs: Iterable[str] = _NEEDS) -> None:
+    missing = [m for m in needs if _absent(m)]
     if missing:
         raise RuntimeError(
             f"the demo needs the '{extra}' extra ({', '.join(missing)} missing): "
@@ -44,11 +52,7 @@ def run_web(
     log_level: str = "warning",
 ) -> int:
     """``demo --web``: serve the two-user web demo until Ctrl-C (docs/webapp.md)."""
-    _require_extras()
-    if importlib.util.find_spec("langgraph.checkpoint.sqlite") is None:
-        raise RuntimeError(
-            "the web demo needs langgraph-checkpoint-sqlite: pip install 'mcp-gateway-tools[all]'"
-        )
+    _require_extras("webapp", _WEB_NEEDS)
     if workers < 1:
         raise RuntimeError("--workers must be at least 1")
     from ._models import langchain_model_name

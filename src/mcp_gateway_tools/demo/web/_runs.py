@@ -23,7 +23,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 
-from ... import Gateway
+from ... import Gateway, GatewayError
 from ...langchain import authorization_interrupts, resume_command_when_authorized
 from ._claims import ResumeClaims
 from ._events import Event, from_stream_event, pending, snapshot_events
@@ -82,6 +82,9 @@ class Conversations:
         self.hub = Hub()
         self._runs: dict[str, asyncio.Task[None]] = {}
         self._waiters: dict[str, asyncio.Task[None]] = {}
+        # Checking "may this start?" and starting happen under the user's lock, so a
+        # double click cannot start two runs on one thread.
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def _config(self, user: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": f"webapp:{user}"}}
@@ -125,6 +128,10 @@ class Conversations:
 
     async def say(self, user: str, text: str) -> None:
         """Start a run for a new message; refused while one runs or waits on the user."""
+        async with self._locks[user]:
+            await self._say(user, text)
+
+    async def _say(self, user: str, text: str) -> None:
         if self.busy(user):
             raise Refused("the assistant is still working on your last message")
         state = await self.agent.aget_state(self._config(user))
@@ -136,6 +143,10 @@ class Conversations:
     async def decide(self, user: str, interrupt_id: str, choice: str) -> None:
         """Resume a pause with the user's answer: approve / reject a call, or decline a
         consent ("not now"; the tool tells the model the user chose not to connect)."""
+        async with self._locks[user]:
+            await self._decide(user, interrupt_id, choice)
+
+    async def _decide(self, user: str, interrupt_id: str, choice: str) -> None:
         if self.busy(user):
             raise Refused("the assistant is still working")
         state = await self.agent.aget_state(self._config(user))
@@ -190,6 +201,8 @@ class Conversations:
     # -- consent -------------------------------------------------------------------------
 
     def _wait_for_consent(self, user: str) -> None:
+        if user in self._waiters:
+            return
         task = asyncio.create_task(self._resume_after_consent(user), name=f"webapp-wait-{user}")
         self._waiters[user] = task
         task.add_done_callback(lambda t: self._waiters.pop(user, None) if
@@ -202,9 +215,14 @@ class Conversations:
         interrupts = authorization_interrupts(list(state.interrupts))
         if not interrupts:
             return
-        command = await resume_command_when_authorized(
-            interrupts, gateway=self.gateway, context=context, timeout=None
-        )
+        try:
+            command = await resume_command_when_authorized(
+                interrupts, gateway=self.gateway, context=context, timeout=None
+            )
+        except GatewayError as exc:  # e.g. the token was refused: waiting cannot fix it
+            log.warning("waiting for consent failed user=%s error=%s", user, type(exc).__name__)
+            self.hub.publish(user, {"type": "error", "text": "Waiting for the consent failed."})
+            return
         checkpoint = _checkpoint(state)
         won = [await self.claims.claim(checkpoint, i.id) for i in interrupts]
         if not all(won):

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+import httpx2
 import uvicorn
 
 from ...devgateway import DevGateway
@@ -109,6 +110,19 @@ async def _spawn(settings: Settings, sock: socket.socket, log_level: str) -> Pro
     return process
 
 
+async def _ready(urls: list[str], children: list[Process], timeout: float = 120.0) -> None:
+    """Return once every worker answers, so a printed URL is one that works."""
+    async with httpx2.AsyncClient(timeout=5.0) as http, asyncio.timeout(timeout):
+        for url in urls:
+            while True:
+                if any(c.returncode is not None for c in children):
+                    raise OSError("a web demo worker exited during startup")
+                with contextlib.suppress(httpx2.HTTPError):
+                    if (await http.get(f"{url}api/me")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+
+
 async def _supervise(children: list[Process]) -> None:
     """Wait until any worker exits (or we are cancelled), then stop them all."""
     waits = [asyncio.create_task(c.wait()) for c in children]
@@ -141,9 +155,12 @@ async def _main(port: int, workers: int, model: str | None, db: str | None,
                 await _spawn(_settings(dev, secret, db_path, model, str(i + 1)), sock, log_level)
                 for i, sock in enumerate(sockets)
             ]
-            for i, sock in enumerate(sockets):
-                print(f"Worker {i + 1}: open {_url(sock)}", file=out, flush=True)
-                sock.close()  # the worker holds its own copy
+            urls = [_url(sock) for sock in sockets]
+            for sock in sockets:
+                sock.close()  # each worker holds its own copy
+            await _ready(urls, children)
+            for i, url in enumerate(urls):
+                print(f"Worker {i + 1}: open {url}", file=out, flush=True)
             await _supervise(children)
 
 
