@@ -160,3 +160,25 @@ def test_a_consent_started_on_one_worker_resumes_on_the_other(
     logs = web_demo_two_workers.logs()
     assert "worker 2 resumes user=bob after consent" in logs
     assert "worker 1 resumes" not in logs
+
+
+def test_the_api_answers_only_its_own_signed_session_and_json(web_demo: WebDemo) -> None:
+    import httpx2
+
+    url = web_demo.urls[0]
+    with httpx2.Client(base_url=url, timeout=scaled(10)) as http:
+        page = http.get("/")
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert http.get("/api/events").status_code == 401
+        forged = {"cookie": "mgt_demo_session=eyJ1IjogImJvYiIsICJ0IjogMH0.AAAA"}
+        assert http.post("/api/chat", json={"text": "hi"}, headers=forged).status_code == 401
+        # A cross-site form cannot sign anyone in: JSON only.
+        assert http.post("/api/login", data={"user": "bob"}).status_code == 400
+        login = http.post("/api/login", json={"user": "bob"})
+        cookie = login.headers["set-cookie"]
+        assert "httponly" in cookie.lower()
+        assert "samesite=strict" in cookie.lower()
+        assert all(token not in cookie for token in dev_tokens())
+        plain = http.post("/api/chat", content="hi", headers={"content-type": "text/plain"})
+        assert plain.status_code == 409
+        assert http.post("/api/login", json={"user": "mallory"}).status_code == 400
