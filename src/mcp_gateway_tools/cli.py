@@ -279,6 +279,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo" and args.web:
         from .demo import run_web
 
+        if args.workers < 1 or not 0 <= args.port <= 65535:
+            raise UsageError("--workers must be at least 1 and --port 0..65535")
+
         return run_web(
             scripted=args.scripted,
             port=args.port,
