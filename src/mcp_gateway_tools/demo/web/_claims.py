@@ -20,13 +20,24 @@ _SCHEMA = (
     "(key TEXT PRIMARY KEY, worker TEXT NOT NULL, claimed_at REAL NOT NULL)"
 )
 
+_KEEP_SECONDS = 7 * 24 * 3600
+
 
 class ResumeClaims:
     def __init__(self, path: str, worker: str) -> None:
         self.path = path
         self.worker = worker
-        with self._connect() as db:
-            db.execute(_SCHEMA)
+        db = self._connect()
+        try:
+            with db:
+                db.execute(_SCHEMA)
+                # A claim matters only while its pause could still be resumed twice.
+                db.execute(
+                    "DELETE FROM webapp_resume_claims WHERE claimed_at < ?",
+                    (time.time() - _KEEP_SECONDS,),
+                )
+        finally:
+            db.close()
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10.0)
