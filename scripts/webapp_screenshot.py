@@ -27,8 +27,15 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-extensions", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-extensions",
+    "--no-first-run",
+]
 VIEW = {"width": 760, "height": 470}
 
 
@@ -45,9 +52,21 @@ def _start(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     env.pop("OPENAI_API_KEY", None)
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mcp_gateway_tools.cli", "demo", "--web", "--port", "0",
-             "--scripted"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "mcp_gateway_tools.cli",
+                "demo",
+                "--web",
+                "--port",
+                "0",
+                "--scripted",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         found = re.search(r"Open (http://127\.0\.0\.1:\d+/)", log.read_text())

@@ -48,10 +48,25 @@ def _launch(tmp: Path, *args: str) -> tuple[subprocess.Popen[bytes], WebDemo]:
     env.pop("OPENAI_API_KEY", None)
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mcp_gateway_tools.cli", "demo", "--web", "--port", "0",
-             "--log-level", "debug", "--db", str(tmp / "runs.sqlite3"), *args],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "mcp_gateway_tools.cli",
+                "demo",
+                "--web",
+                "--port",
+                "0",
+                "--log-level",
+                "debug",
+                "--db",
+                str(tmp / "runs.sqlite3"),
+                *args,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     return process, WebDemo([], log)
 
 

@@ -23,9 +23,15 @@ def test_the_answer_describes_the_structured_result_not_raw_json() -> None:
     result = ToolMessage(
         content='{"owner": "bob@example.com"}',
         tool_call_id=call.tool_calls[0]["id"],
-        artifact={"structured_content": {"owner": "bob@example.com", "messages": [
-            {"id": "m-b1", "from": "dave@example.com", "subject": "Invoice #4411"}]}},
-    )  # fmt: skip
+        artifact={
+            "structured_content": {
+                "owner": "bob@example.com",
+                "messages": [
+                    {"id": "m-b1", "from": "dave@example.com", "subject": "Invoice #4411"}
+                ],
+            }
+        },
+    )
     answer = web_plan([human, call, result])
     assert answer.text == "Inbox of bob@example.com:\n• Invoice #4411 — from dave@example.com"
     assert web_plan([HumanMessage("hello")]).text == HELP

@@ -95,9 +95,15 @@ def build_app(settings: Settings, conversations: Callable[[], Conversations]) ->
         model = f"{settings.model} (OpenAI)" if settings.model else "scripted"
         available = [{"id": u, "name": USERS.get(u, u)} for u in settings.tokens]
         return JSONResponse(
-            {"user": user, "name": USERS.get(user or "", user), "users": available,
-             "model": model, "scripted": settings.model is None, "worker": settings.worker}
-        )  # fmt: skip
+            {
+                "user": user,
+                "name": USERS.get(user or "", user),
+                "users": available,
+                "model": model,
+                "scripted": settings.model is None,
+                "worker": settings.worker,
+            }
+        )
 
     async def login(request: Request) -> Response:
         try:
@@ -107,8 +113,14 @@ def build_app(settings: Settings, conversations: Callable[[], Conversations]) ->
         if user not in settings.tokens:
             return JSONResponse({"error": "unknown user"}, status_code=400)
         response = JSONResponse({"user": user})
-        response.set_cookie(COOKIE, sign_session(settings.secret, str(user)), max_age=MAX_AGE,
-                            httponly=True, samesite="strict", path="/")  # fmt: skip
+        response.set_cookie(
+            COOKIE,
+            sign_session(settings.secret, str(user)),
+            max_age=MAX_AGE,
+            httponly=True,
+            samesite="strict",
+            path="/",
+        )
         return response
 
     async def logout(request: Request) -> Response:

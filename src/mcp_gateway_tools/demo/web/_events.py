@@ -76,15 +76,25 @@ def pending(interrupts: Iterable[Interrupt]) -> list[Event]:
                 if _http_link(url)
             ]
             events.append(
-                {"type": "authorization", "id": item.id, "tool": value.get("tool"),
-                 "message": value.get("message", ""), "links": links}
-            )  # fmt: skip
+                {
+                    "type": "authorization",
+                    "id": item.id,
+                    "tool": value.get("tool"),
+                    "message": value.get("message", ""),
+                    "links": links,
+                }
+            )
         elif value.get("type") == "approval_required":
             (action,) = value.get("action_requests", [{}])[:1] or [{}]
             events.append(
-                {"type": "approval", "id": item.id, "tool": action.get("name"),
-                 "args": action.get("args", {}), "description": action.get("description", "")}
-            )  # fmt: skip
+                {
+                    "type": "approval",
+                    "id": item.id,
+                    "tool": action.get("name"),
+                    "args": action.get("args", {}),
+                    "description": action.get("description", ""),
+                }
+            )
     return events
 
 

@@ -74,8 +74,9 @@ def _describe(message: ToolMessage) -> str:
         return "\n".join(lines)
     if isinstance(data.get("events"), list):
         lines = [f"Calendar of {data.get('owner')}:"]
-        lines += [f"• {e.get('start')} {e.get('title')} ({e.get('minutes')} min)"
-                  for e in data["events"]]  # fmt: skip
+        lines += [
+            f"• {e.get('start')} {e.get('title')} ({e.get('minutes')} min)" for e in data["events"]
+        ]
         return "\n".join(lines)
     if data.get("sent") is True:
         return f"Sent from {data.get('from')} to {data.get('to')} (id {data.get('id')})."

@@ -205,8 +205,11 @@ class Conversations:
             return
         task = asyncio.create_task(self._resume_after_consent(user), name=f"webapp-wait-{user}")
         self._waiters[user] = task
-        task.add_done_callback(lambda t: self._waiters.pop(user, None) if
-                               self._waiters.get(user) is t else None)  # fmt: skip
+        task.add_done_callback(lambda t: self._waited(user, t))
+
+    def _waited(self, user: str, task: asyncio.Task[None]) -> None:
+        if self._waiters.get(user) is task:
+            del self._waiters[user]
 
     async def _resume_after_consent(self, user: str) -> None:
         """Wait as the user until every consent works; then resume, unless claimed."""

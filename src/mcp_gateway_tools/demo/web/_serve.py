@@ -137,8 +137,9 @@ async def _supervise(children: list[Process]) -> None:
                 await asyncio.gather(*waits, return_exceptions=True)
 
 
-async def _main(port: int, workers: int, model: str | None, db: str | None,
-                log_level: str, out: TextIO) -> None:  # fmt: skip
+async def _main(
+    port: int, workers: int, model: str | None, db: str | None, log_level: str, out: TextIO
+) -> None:
     sockets = _ports(port, workers)
     secret = secrets.token_bytes(32)  # one per demo run: every worker of the run shares it
     with _database(db) as db_path:
