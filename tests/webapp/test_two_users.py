@@ -104,6 +104,14 @@ def test_bob_connects_mail_and_his_run_resumes_by_itself_while_alice_is_unaffect
     sent = answer(bob, "Sent from")
     assert "Sent from bob@example.com to alice@example.com" in sent
     assert bob.locator("li.card.approval.done").count() == 2
+    said = ["list my mail", "list my mail", "send a mail to alice", "send a mail to alice"]
+    assert bob.locator("li.user").all_inner_texts() == said
+
+    bob.reload()  # a page opened later shows the same thread: each line once
+    answer(bob, "Sent from")
+    assert bob.locator("li.user").all_inner_texts() == said
+    assert bob.locator("li.answer", has_text="Inbox of bob@example.com").count() == 1
+    assert bob.locator("li.card:not(.done)").count() == 0  # nothing is pending any more
 
     alice_text = alice.content()
     assert "bob@example.com" not in alice.locator("li.answer").all_inner_texts()[-1]

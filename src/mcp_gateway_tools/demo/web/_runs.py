@@ -48,13 +48,32 @@ class Refused(Exception):
 
 
 class Hub:
-    """The open pages (SSE streams) of each user on this worker."""
+    """The open pages (SSE streams) of each user on this worker, and what they show.
+
+    A page that opens gets the transcript as one snapshot event, then every later
+    event; both happen without an ``await`` in between, so a page opened mid-run shows
+    each line once. The transcript remembers the checkpoint it matches (set when a run
+    ends); when the stored thread has moved on (another worker ran it, or this worker
+    never showed it) it is rebuilt from the checkpointer, which keeps the messages and
+    the pending pauses but not the cards already answered.
+    """
 
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._shown: dict[str, list[Event]] = {}
+        self._matches: dict[str, str] = {}
 
-    def subscribe(self, user: str) -> asyncio.Queue[Event]:
+    def matches(self, user: str) -> str | None:
+        """The checkpoint the user's transcript shows, if it is known to be complete."""
+        return self._matches.get(user)
+
+    def mark(self, user: str, checkpoint: str) -> None:
+        self._matches[user] = checkpoint
+
+    def subscribe(self, user: str, *, busy: bool) -> asyncio.Queue[Event]:
         queue: asyncio.Queue[Event] = asyncio.Queue()
+        events = list(self._shown.get(user, []))
+        queue.put_nowait({"type": "snapshot", "events": events, "busy": busy})
         self._queues[user].add(queue)
         return queue
 
@@ -66,9 +85,32 @@ class Hub:
     def count(self, user: str) -> int:
         return len(self._queues.get(user, ()))
 
+    def reset(self, user: str, events: list[Event], *, busy: bool, checkpoint: str) -> None:
+        """Show ``events`` (the thread as stored) on every page of the user."""
+        self._shown[user] = list(events)
+        self._matches[user] = checkpoint
+        for queue in self._queues.get(user, ()):
+            queue.put_nowait({"type": "snapshot", "events": list(events), "busy": busy})
+
     def publish(self, user: str, event: Event) -> None:
+        if event["type"] in _SHOWN:
+            self._shown.setdefault(user, []).append(event)
         for queue in self._queues.get(user, ()):
             queue.put_nowait(event)
+
+
+_SHOWN = {
+    "user",
+    "tool_call",
+    "tool_result",
+    "answer",
+    "authorization",
+    "approval",
+    "error",
+    "authorized",
+    "decided",
+}
+"""Events a page opened later replays (not "busy"/"idle": the snapshot says which)."""
 
 
 class Conversations:
@@ -95,27 +137,30 @@ class Conversations:
     def busy(self, user: str) -> bool:
         return user in self._runs
 
-    async def snapshot(self, user: str) -> Event:
-        """The user's whole thread as the page shows it, read from the checkpointer."""
-        state = await self.agent.aget_state(self._config(user))
-        messages = state.values.get("messages", []) if state.values else []
-        return {
-            "type": "snapshot",
-            "events": snapshot_events(messages, state.interrupts),
-            "busy": self.busy(user),
-        }
+    async def _sync_transcript(self, user: str, state: Any = None) -> Any:
+        """Rebuild the user's transcript from ``state`` (read if not given) unless it
+        already shows that checkpoint; returns the state."""
+        if state is None:
+            state = await self.agent.aget_state(self._config(user))
+        checkpoint = _checkpoint(state)
+        if self.hub.matches(user) != checkpoint:
+            messages = state.values.get("messages", []) if state.values else []
+            events = snapshot_events(messages, state.interrupts)
+            self.hub.reset(user, events, busy=self.busy(user), checkpoint=checkpoint)
+        return state
 
     # -- pages ---------------------------------------------------------------------------
 
     async def page_opened(self, user: str) -> asyncio.Queue[Event]:
         """Subscribe a page; if the run waits on consent, wait for it here too."""
-        queue = self.hub.subscribe(user)
-        queue.put_nowait(await self.snapshot(user))
-        if not self.busy(user) and user not in self._waiters:
-            state = await self.agent.aget_state(self._config(user))
+        async with self._locks[user]:
+            if self.busy(user):  # the transcript is this run's, already current
+                return self.hub.subscribe(user, busy=True)
+            state = await self._sync_transcript(user)
+            queue = self.hub.subscribe(user, busy=False)
             if authorization_interrupts(list(state.interrupts)):
                 self._wait_for_consent(user)
-        return queue
+            return queue
 
     def page_closed(self, user: str, queue: asyncio.Queue[Event]) -> None:
         """The last page gone: stop waiting (the pause stays; a page resumes it later)."""
@@ -137,6 +182,7 @@ class Conversations:
         state = await self.agent.aget_state(self._config(user))
         if state.interrupts:
             raise Refused("the assistant is waiting for you (connect or approve first)")
+        await self._sync_transcript(user, state)
         self.hub.publish(user, {"type": "user", "text": text})
         self._start(user, self._drive(user, {"messages": [HumanMessage(text)]}))
 
@@ -160,6 +206,7 @@ class Conversations:
         if waiter is not None:
             waiter.cancel()
         resume: Any = False if choice == "decline" else {"decisions": [_decision(choice)]}
+        await self._sync_transcript(user, state)
         self.hub.publish(user, {"type": "decided", "id": interrupt_id, "choice": choice})
         self._start(user, self._drive(user, Command(resume=resume)))
 
@@ -186,6 +233,7 @@ class Conversations:
             state = await self.agent.aget_state(config)
             for shown in pending(state.interrupts):
                 self.hub.publish(user, shown)
+            self.hub.mark(user, _checkpoint(state))  # the transcript is this checkpoint
         except Exception as exc:
             log.warning("run failed user=%s error=%s", user, type(exc).__name__)
             self.hub.publish(user, {"type": "error", "text": "The run failed; see the log."})
@@ -233,8 +281,10 @@ class Conversations:
             await self._follow_elsewhere(user, checkpoint)
             return
         log.info("worker %s resumes user=%s after consent", self.claims.worker, user)
-        self.hub.publish(user, {"type": "authorized", "ids": [i.id for i in interrupts]})
-        self._start(user, self._drive(user, command))
+        async with self._locks[user]:
+            await self._sync_transcript(user, state)
+            self.hub.publish(user, {"type": "authorized", "ids": [i.id for i in interrupts]})
+            self._start(user, self._drive(user, command))
 
     async def _follow_elsewhere(self, user: str, checkpoint: str, polls: int = 240) -> None:
         """Another worker resumed: show the thread once that run has moved on."""
@@ -243,7 +293,9 @@ class Conversations:
             if _checkpoint(state) != checkpoint and (not state.next or state.interrupts):
                 break
             await asyncio.sleep(0.5)
-        self.hub.publish(user, await self.snapshot(user))
+        async with self._locks[user]:
+            if not self.busy(user):
+                await self._sync_transcript(user)
 
     async def aclose(self) -> None:
         for task in [*self._waiters.values(), *self._runs.values()]:
