@@ -29,8 +29,8 @@ demo-web: $(VENV)/.installed-demo
 install-dev: $(VENV)/.installed-dev
 
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: install-dev
 	$(BIN)/mypy --strict src
