@@ -138,6 +138,8 @@ function listen() {
   if (source) source.close();
   source = new EventSource("/api/events");
   source.onmessage = (message) => show(JSON.parse(message.data));
+  // Refused for good (e.g. the demo restarted: a new session secret): ask who we are.
+  source.onerror = () => { if (source.readyState === EventSource.CLOSED) setTimeout(start, 1000); };
 }
 
 async function say(text) {
