@@ -7,7 +7,6 @@ with the dev gateway's browser-less helper (the HTTP steps a browser takes).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -19,25 +18,6 @@ from mcp_gateway_tools import (
     _waiting,
 )
 from mcp_gateway_tools.devgateway import DevGateway
-
-
-@pytest.fixture(scope="module")
-def dev_server() -> Iterator[DevGateway]:
-    with DevGateway() as dev:
-        yield dev
-
-
-@pytest.fixture
-def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
-    yield dev_server
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
-
-
-@pytest.fixture
-async def gateway(dev: DevGateway) -> AsyncIterator[Gateway]:
-    async with Gateway(dev.base_url) as gw:
-        yield gw
 
 
 async def test_the_wait_returns_once_the_user_completes_consent(
