@@ -22,7 +22,7 @@ import httpx2
 from fastmcp import Client
 from pydantic import SecretStr
 
-from . import _auth, _waiting
+from . import _app_oauth, _auth, _waiting
 from ._addressing import DEFAULT_TEMPLATE, Addressing, ServerOption
 from ._classify import Failure, classify
 from ._client import ClientSettings, build_client, call_with_state, seed_output_schemas
@@ -110,6 +110,9 @@ class Gateway:
             here). Unanswered, a form raises :class:`InputRequired` and a link
             :class:`AuthorizationRequired`; a form is never answered for the user.
             Per call, ``call_tool(on_interaction=...)`` takes precedence.
+        oauth: the app as its users' OAuth client
+            (:class:`~mcp_gateway_tools.oauth.OAuthClient`: callback URL, store) for the
+            servers that opted in with ``Server(url, oauth=OAuth())``; see docs/oauth.md.
         retry_rate_limited: opt-in, off by default: the longest ``Retry-After`` (seconds)
             the Gateway waits out itself, once, when the gateway answers 429, or 503
             with ``Retry-After`` to a request that is idempotent (a listing) or did not
@@ -137,6 +140,7 @@ class Gateway:
         verify: ssl.SSLContext | bool | str = True,
         on_interaction: InteractionHandler | None = None,
         retry_rate_limited: float = 0.0,
+        oauth: _app_oauth.OAuthClient | None = None,
     ) -> None:
         self._addressing = Addressing(url, endpoint_template=endpoint_template, servers=servers)
         self.base_url = self._addressing.base_url
@@ -169,6 +173,7 @@ class Gateway:
         self._closed = False
         self.on_interaction = on_interaction
         self.retry_rate_limited = max(0.0, float(retry_rate_limited))
+        self._oauth = _app_oauth.runner_for(oauth, self._addressing, self._ssl, connect_timeout)
         _live.add(self)
 
     def __repr__(self) -> str:
@@ -240,6 +245,8 @@ class Gateway:
         a different token is the call retried (once). The rejected token's sessions are
         closed by then (see :meth:`_token_rotated`).
         """
+        if self._oauth is not None and (oauth := self._addressing.oauth(server)) is not None:
+            return await _app_oauth.run_as_app_user(self, server, token, oauth, attempt)
         value, source = pick_token(token, self._static)
         base = await self._resolve(value, source)
         credential = base.with_headers(await self._headers.for_call(server))
@@ -446,6 +453,28 @@ class Gateway:
         (None: no limit) raises the last :class:`AuthorizationRequired`.
         """
         await _waiting.wait_for_authorization(self, server, token=token, timeout=timeout)
+
+    # -- OAuth run by the app for its users (issue 16; logic in _app_oauth, oauth/) ------
+
+    async def complete_authorization(
+        self, callback: str | Mapping[str, str], *, user: str | None = None
+    ) -> _app_oauth.Completed:
+        """Finish a user's authorization from the callback (its URL or query parameters).
+
+        ``user`` is the app user signed in where the callback arrived (default: the
+        bound :func:`~mcp_gateway_tools.app_user`); a callback whose ``state`` was issued
+        for another user, or is unknown, expired or used, raises
+        :class:`InvalidAuthorizationState`; an error from the authorization server,
+        :class:`AuthorizationDenied` / :class:`TokenRequestFailed`. Waits for it end now.
+        """
+        return await _app_oauth.complete(self, callback, user)
+
+    async def disconnect(self, server: str | None = None, *, user: str | None = None) -> bool:
+        """Revoke (RFC 7009, where advertised) and delete ``user``'s grant for ``server``.
+
+        Returns whether there was one. The next call asks for authorization again.
+        """
+        return await _app_oauth.disconnect(self, server, user)
 
     # -- machinery ----------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import time
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from . import _app_oauth
 from ._errors import (
     AuthorizationRequired,
     GatewayError,
@@ -67,7 +68,9 @@ async def wait_for_authorization(
 ) -> None:
     """See :meth:`Gateway.wait_for_authorization`."""
     name = gateway.server_name(server)
-    fingerprint = (await gateway.acredential(token)).fingerprint  # MissingUserToken: at once
+    fingerprint = (
+        _app_oauth.wait_fingerprint(gateway, name) or (await gateway.acredential(token)).fingerprint
+    )  # MissingUserToken (or MissingAppUser): at once
     key = (id(gateway), gateway.endpoint(name), fingerprint)
     deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
     wake = asyncio.Event()
