@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-from mcp_gateway_tools.devgateway import DevGateway
+from mcp_gateway_tools.devgateway import DevGateway, mcp_oauth_config
+from tests.support import postgres
 from tests.support.faultgateway import FaultGateway
 from tests.support.serving import ThreadedServer, free_port
 
@@ -55,3 +56,21 @@ def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
     yield dev_server
     for identity, server in dev_server.grants():
         dev_server.revoke(identity, server)
+
+
+@pytest.fixture(scope="module")
+def mcp_oauth_dev() -> Iterator[DevGateway]:
+    """A dev gateway per test module whose ``calendar`` is a standard OAuth-protected MCP
+    server (``mcp_oauth_config()``: the app runs OAuth; ``mail`` stays gateway-owned)."""
+    with DevGateway(mcp_oauth_config()) as dev:
+        yield dev
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A real PostgreSQL 15 server (Debian's binaries, as ``nobody`` when root, on a free
+    loopback port) started once for the session, stopped after it."""
+    if not postgres.available():
+        pytest.skip("PostgreSQL 15 binaries not found (set PG_BIN)")
+    with postgres.postgres_server() as dsn:
+        yield dsn
