@@ -21,10 +21,10 @@ from pydantic import SecretStr
 
 from . import _waiting
 from ._addressing import Addressing
-from ._app_user import require_app_user
-from ._errors import ConfigurationError
+from ._app_user import bound_app_user, require_app_user
+from ._errors import ConfigurationError, MissingUserToken
 from ._headers import _merge
-from ._tokens import Credential, TokenInput, pick_token
+from ._tokens import Credential, TokenInput, fingerprint, pick_token
 from .oauth._config import OAuth, OAuthClient
 from .oauth._runner import Completed, OAuthRunner
 
@@ -36,6 +36,7 @@ __all__ = [
     "OAuthClient",
     "complete",
     "disconnect",
+    "principal",
     "run_as_app_user",
     "runner_for",
     "wait_fingerprint",
@@ -137,3 +138,20 @@ def wait_fingerprint(gateway: Gateway, server: str) -> str | None:
     if gateway._oauth is None or gateway._addressing.oauth(server) is None:
         return None
     return OAuthRunner.wait_fingerprint(require_app_user(), gateway.endpoint(server))
+
+
+async def principal(gateway: Gateway, token: TokenInput | None) -> str:
+    """Who a call made now is for, as one key: the gateway identity and the app user.
+
+    Per-identity state (a toolkit's offers) keys on it. With app-run OAuth a call may
+    carry no gateway token at all (the server is reached directly): the app user alone
+    is the principal then. Neither bound: MissingUserToken, as for any call.
+    """
+    user = bound_app_user() if gateway._oauth is not None else None
+    try:
+        base = (await gateway.acredential(token)).fingerprint
+    except MissingUserToken:
+        if user is None:
+            raise
+        base = ""
+    return base if user is None else fingerprint(f"{base}\x00app-user\x00{user}")

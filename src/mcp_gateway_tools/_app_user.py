@@ -17,7 +17,14 @@ from contextlib import contextmanager
 
 from ._errors import ConfigurationError, MissingAppUser
 
-__all__ = ["APP_USER_KEY", "app_user", "bound_app_user", "check_app_user", "require_app_user"]
+__all__ = [
+    "APP_USER_KEY",
+    "app_user",
+    "app_user_scope",
+    "bound_app_user",
+    "check_app_user",
+    "require_app_user",
+]
 
 APP_USER_KEY = "app_user"
 """The per-request key adapters read (run context, ``configurable``, workflow Context)."""
@@ -53,6 +60,20 @@ def app_user(user: str) -> Iterator[None]:
         yield
     finally:
         _bound.reset(reset)
+
+
+@contextmanager
+def app_user_scope(user: object) -> Iterator[None]:
+    """:func:`app_user` when an adapter found a per-request user; else nothing changes.
+
+    ``None`` means "not set here" (an outer ``app_user()`` binding stays); anything else
+    must be a valid id (never ``str(obj)``).
+    """
+    if user is None:
+        yield
+        return
+    with app_user(check_app_user(user)):
+        yield
 
 
 def bound_app_user() -> str | None:

@@ -32,6 +32,7 @@ from .._errors import (
     AuthorizationDenied,
     AuthorizationRequired,
     GatewayError,
+    GatewayUnavailable,
     InsufficientScope,
     InvalidAuthorizationState,
     InvalidToken,
@@ -183,8 +184,16 @@ class OAuthRunner:
         failed: TokenRequestFailed | None = None
         async with self.http() as http:
             try:
-                token, expires = await token_request(
-                    http, grant.token_endpoint, grant.client, form, server=server, what="refresh"
+                token, expires = await self._guarded(
+                    server,
+                    token_request(
+                        http,
+                        grant.token_endpoint,
+                        grant.client,
+                        form,
+                        server=server,
+                        what="refresh",
+                    ),
                 )
             except TokenRequestFailed as exc:
                 failed = exc
@@ -242,6 +251,19 @@ class OAuthRunner:
         self._discovered.put(endpoint, found)
         return found, challenge
 
+    async def _guarded(self, server: str, work: Awaitable[T]) -> T:
+        """``work``, with a network failure raised as GatewayUnavailable (not chained:
+        the HTTP client's frames hold codes, verifiers and tokens)."""
+        failed: str | None = None
+        try:
+            return await work
+        except httpx2.HTTPError as exc:
+            failed = type(exc).__name__
+        raise GatewayUnavailable(
+            f"{server!r}: its authorization server could not be reached ({failed}).",
+            server=server,
+        )
+
     async def authorization_required(
         self,
         user: str,
@@ -254,6 +276,23 @@ class OAuthRunner:
         probe_headers: Callable[[], Awaitable[dict[str, str]]] | None = None,
     ) -> AuthorizationRequired:
         """The consent link for ``user`` on ``server`` (reused while it is live)."""
+        return await self._guarded(
+            server,
+            self._authorization_required(
+                user, server, endpoint, oauth, challenge, scope, probe_headers
+            ),
+        )
+
+    async def _authorization_required(
+        self,
+        user: str,
+        server: str,
+        endpoint: str,
+        oauth: OAuth,
+        challenge: Challenge | None,
+        scope: str | None,
+        probe_headers: Callable[[], Awaitable[dict[str, str]]] | None,
+    ) -> AuthorizationRequired:
         async with self.http() as http:
             found, challenge = await self._discovered_for(
                 http, server, endpoint, challenge, probe_headers
@@ -379,13 +418,16 @@ class OAuthRunner:
             "resource": pending.resource,
         }
         async with self.http() as http:
-            token, expires = await token_request(
-                http,
-                pending.token_endpoint,
-                pending.client,
-                form,
-                server=pending.server,
-                what="authorization code exchange",
+            token, expires = await self._guarded(
+                pending.server,
+                token_request(
+                    http,
+                    pending.token_endpoint,
+                    pending.client,
+                    form,
+                    server=pending.server,
+                    what="authorization code exchange",
+                ),
             )
         grant = Grant(
             user=pending.user,
@@ -414,8 +456,16 @@ class OAuthRunner:
             tokens = [(grant.access_token, "access_token")]
             if grant.refresh_token:
                 tokens.insert(0, (grant.refresh_token, "refresh_token"))
+            unreachable: GatewayUnavailable | None = None
             async with self.http() as http:
-                await revoke(http, grant.revocation_endpoint, grant.client, tokens)
+                try:
+                    await self._guarded(
+                        server, revoke(http, grant.revocation_endpoint, grant.client, tokens)
+                    )
+                except GatewayUnavailable as exc:
+                    unreachable = exc  # deleted here all the same; the server may still hold it
+            if unreachable is not None:
+                logger.warning("oauth revocation failed server=%s: %s", server, unreachable)
         logger.info(
             "oauth grant removed server=%s revoked=%s", server, bool(grant.revocation_endpoint)
         )
