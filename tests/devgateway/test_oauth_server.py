@@ -173,6 +173,13 @@ def test_basic_and_public_clients_get_tokens(
     app = App(dev, http).register(auth_method=auth_method)
     token = app.grant("bob", "calendar", "calendar.read")
     assert _whoami(http, dev, token["access_token"])["user"] == "bob@example.com"
+    form = {"token": token["refresh_token"], "token_type_hint": "refresh_token",
+            "client_id": app.client_id}  # fmt: skip
+    basic = (app.client_id, app.client_secret) if auth_method == "client_secret_basic" else None
+    revoked = http.post(f"{dev.upstream_url}/revoke", data=form, auth=basic)
+    assert revoked.status_code == 200
+    url = dev.oauth_server_url("calendar")
+    assert _call(http, url, token["access_token"], "calendar_whoami").status_code == 401
     if auth_method == "client_secret_basic":
         app.client_secret = "wrong"
         refused = app.token(grant_type="refresh_token", refresh_token=token["refresh_token"])

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from fastmcp.server.auth.auth import AccessToken, OAuthProvider
-from mcp.server.auth.handlers.metadata import MetadataHandler
 from mcp.server.auth.provider import (
     AuthorizationCode,
     AuthorizationParams,
@@ -31,10 +30,8 @@ from mcp.server.auth.provider import (
     RefreshToken,
     TokenError,
 )
-from mcp.server.auth.routes import build_metadata, cors_middleware
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
-from starlette.routing import Route
 
 from ._oauth import TokenInfo
 
@@ -102,7 +99,8 @@ def _same_resource(a: str, b: str) -> bool:
 
 
 class DevAuthorizationServer(OAuthProvider):
-    """The authorization server; its pages live in ``_authpages``."""
+    """The authorization server; its pages live in ``_authpages``, its endpoints in
+    ``_asroutes``."""
 
     def __init__(
         self,
@@ -128,26 +126,6 @@ class DevAuthorizationServer(OAuthProvider):
         self._t = _Tables()
         self._lock = threading.Lock()
         self._serial = 0
-
-    def routes(self) -> list[Route]:
-        """The SDK's endpoints; the metadata also lists public clients (``none``), which
-        the SDK's client authentication accepts but its metadata leaves out."""
-        assert self.base_url is not None
-        assert self.client_registration_options is not None
-        metadata = build_metadata(
-            self.base_url, None, self.client_registration_options, RevocationOptions(enabled=True)
-        )
-        metadata.token_endpoint_auth_methods_supported = [
-            "client_secret_post",
-            "client_secret_basic",
-            "none",
-        ]
-        handler = cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"])
-        well_known = Route(
-            "/.well-known/oauth-authorization-server", handler, methods=["GET", "OPTIONS"]
-        )
-        kept = [r for r in self.get_routes(None) if getattr(r, "path", "") != well_known.path]
-        return [well_known, *kept]
 
     # -- clients ---------------------------------------------------------------------
 

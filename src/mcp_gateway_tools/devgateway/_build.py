@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ._app import GatewayApp, Target
+from ._asroutes import authorization_server_routes
 from ._auth import Authenticator, TestIdp
 from ._authpages import AuthPages
 from ._authserver import DevAuthorizationServer, ProtectedResource
@@ -120,7 +121,7 @@ def _upstream_app(
         if resource is not None:
             routes += metadata_routes(resource, server_as.issuer)
     if protected:
-        routes += [*server_as.routes(), *pages.routes()]
+        routes += [*authorization_server_routes(server_as), *pages.routes()]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
