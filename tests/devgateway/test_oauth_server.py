@@ -159,6 +159,7 @@ def test_no_token_gets_401_pointing_to_resource_and_server_metadata(
     bad = http.post(url, json=INITIALIZE, headers=headers("not-a-token"))
     assert bad.status_code == 401
     assert 'error="invalid_token"' in bad.headers["www-authenticate"]
+    assert dev.oauth_servers() == {"calendar": url, "inbox": dev.oauth_server_url("inbox")}
     fronted = http.post(dev.url("calendar"), json=INITIALIZE, headers=headers("dev-pat-alice"))
     assert fronted.status_code == 404
     assert url in fronted.json()["message"]
@@ -441,6 +442,15 @@ def test_the_mcp_sdk_oauth_client_runs_the_flow_and_steps_up(dev: DevGateway) ->
     assert who["scopes"] == ["calendar.read"]
     assert made["owner"] == "bob@example.com"
     assert len(callbacks) == 2  # the first consent, then the step-up
+
+
+def test_the_cli_banner_shows_the_direct_url(dev: DevGateway) -> None:
+    from mcp_gateway_tools.devgateway._cli import _banner
+
+    banner = _banner(dev, "deleted at exit")
+    assert f"{dev.oauth_server_url('calendar')}  (OAuth-protected" in banner
+    assert dev.url("calendar") not in banner
+    assert dev.url("mail") in banner
 
 
 def test_config_keeps_mcp_oauth_to_hosted_samples_outside_virtual_servers() -> None:

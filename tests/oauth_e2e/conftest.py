@@ -12,10 +12,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest_asyncio
+from key_value.aio.stores.memory import MemoryStore
 
 from mcp_gateway_tools import Gateway, Server
 from mcp_gateway_tools.devgateway import BrowserConsent, DevGateway
 from mcp_gateway_tools.oauth import OAuth, OAuthClient
+from mcp_gateway_tools.oauth._records import Records
 from tests.oauth.servers import USER_HEADER, serve_app
 from tests.support.serving import free_port
 
@@ -25,6 +27,13 @@ class OAuthE2E:
     dev: DevGateway
     gateway: Gateway
     app_url: str
+    store: MemoryStore
+
+    async def secrets_of(self, user: str) -> list[str]:
+        """The access and refresh token the app holds for ``user`` (to scan for)."""
+        grant = await Records(self.store).get_grant(user, self.dev.oauth_server_url("calendar"))
+        assert grant is not None
+        return [grant.access_token, grant.refresh_token or grant.access_token]
 
     async def consent(self, link: str, person: str, *, app_user: str) -> BrowserConsent:
         """``person`` opens ``link`` in the browser in which ``app_user`` is signed in to
@@ -38,14 +47,17 @@ class OAuthE2E:
 async def oauth_app(dev: DevGateway) -> AsyncIterator[OAuthE2E]:
     """A new app (its own Gateway, OAuth client state and callback route) for ``dev``."""
     port = free_port()
+    store = MemoryStore()
     gateway = Gateway(
         servers={"calendar": Server(dev.oauth_server_url("calendar"), oauth=OAuth())},
         oauth=OAuthClient(
-            redirect_uri=f"http://127.0.0.1:{port}/oauth/callback", client_name="E2E App"
+            redirect_uri=f"http://127.0.0.1:{port}/oauth/callback",
+            client_name="E2E App",
+            store=store,
         ),
     )
     async with gateway, serve_app(gateway, port) as app_url:
-        yield OAuthE2E(dev, gateway, app_url)
+        yield OAuthE2E(dev, gateway, app_url, store)
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

@@ -13,6 +13,7 @@ needs a larger scope (step-up) and disconnect (revocation at the server).
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,6 +43,9 @@ def named(tools: list[Any], suffix: str) -> Any:
     return tool
 
 
+SEEN: list[str] = []  # everything the runs streamed, to scan for tokens
+
+
 async def langchain_turn(
     e2e: OAuthE2E, user: str, tool_suffix: str | None, args: dict[str, Any] | None = None
 ) -> tuple[ToolMessage, list[dict[str, Any]]]:
@@ -55,6 +59,7 @@ async def langchain_turn(
     events: list[dict[str, Any]] = []
     messages: list[ToolMessage] = []
     async for event in agent.astream_events(QUESTION, config=config, version="v2"):
+        SEEN.append(repr(event))
         if event["event"] == "on_custom_event" and event["name"] == AUTHORIZATION_EVENT:
             events.append(event["data"])
         if event["event"] == "on_tool_end":
@@ -63,7 +68,12 @@ async def langchain_turn(
     return message, events
 
 
-async def test_langchain_agents_serve_two_app_users_at_once(e2e: OAuthE2E) -> None:
+async def test_langchain_agents_serve_two_app_users_at_once(
+    e2e: OAuthE2E, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    SEEN.clear()
+
     async def user_flow(user: str, person: str) -> tuple[str, dict[str, Any]]:
         asked, events = await langchain_turn(e2e, user, None)
         assert asked.artifact["type"] == "authorization_required"
@@ -85,6 +95,11 @@ async def test_langchain_agents_serve_two_app_users_at_once(e2e: OAuthE2E) -> No
     assert seen_b["user"] == "bob@example.com"
     granted = {user for user, server, _ in e2e.dev.oauth_grants() if server == "calendar"}
     assert {"alice@example.com", "bob@example.com"} <= granted
+    # No token in any message, artifact, event or log line of the whole chain.
+    tokens = await e2e.secrets_of("lc-alice") + await e2e.secrets_of("lc-bob")
+    seen = "\n".join(SEEN) + caplog.text
+    assert link_a in seen, "the scan reads what the runs streamed (their links are there)"
+    assert [t for t in tokens if t in seen] == []
 
 
 async def llamaindex_turn(
@@ -100,6 +115,7 @@ async def llamaindex_turn(
     results: list[Any] = []
     events: list[AuthorizationRequiredEvent] = []
     async for event in handler.stream_events():
+        SEEN.append(repr(event))
         if isinstance(event, ToolCallResult):
             results.append(event.tool_output)
         if isinstance(event, AuthorizationRequiredEvent):
@@ -122,11 +138,14 @@ async def test_llamaindex_agents_serve_two_app_users_at_once(e2e: OAuthE2E) -> N
         assert not done.is_error, done.content
         return dict(done.raw_output)
 
+    SEEN.clear()
     carol, dave = await asyncio.gather(
         user_flow("li-carol", "carol@example.com"), user_flow("li-dave", "dave@example.com")
     )
     assert carol["user"] == "carol@example.com"
     assert dave["user"] == "dave@example.com"
+    tokens = await e2e.secrets_of("li-carol") + await e2e.secrets_of("li-dave")
+    assert [t for t in tokens if t in "\n".join(SEEN)] == []
 
 
 async def test_a_link_opened_by_another_person_or_replayed_stores_nothing(

@@ -41,8 +41,12 @@ def build_parser(prog: str = "mcp-gateway-tools dev-gateway") -> argparse.Argume
 
 def _banner(gw: DevGateway, kept: str) -> str:
     lines = [f"MCP dev gateway running at {gw.base_url}", "", "Servers:"]
+    direct = gw.oauth_servers()
     for name in [*gw.config.servers, *gw.config.virtual_servers]:
-        lines.append(f"  {name:<12} {gw.url(name)}")
+        if name in direct:
+            lines.append(f"  {name:<12} {direct[name]}  (OAuth-protected, not via the gateway)")
+        else:
+            lines.append(f"  {name:<12} {gw.url(name)}")
     lines += ["", "Tokens (send as 'Authorization: Bearer <token>'):"]
     for name, token in gw.tokens.users.items():
         lines.append(f"  user {name:<10} {token}")

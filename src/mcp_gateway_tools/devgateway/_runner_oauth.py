@@ -30,6 +30,10 @@ class OAuthServerHelpers:
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         raise NotImplementedError
 
+    def oauth_servers(self) -> dict[str, str]:
+        """Each ``mcp-oauth`` server's MCP endpoint, by name."""
+        return {name: resource.url for name, resource in self._b.protected.items()}
+
     def oauth_server_url(self, server: str) -> str:
         """The MCP endpoint of ``mcp-oauth`` server ``server`` (also its resource id)."""
         resource = self._b.protected.get(server)
