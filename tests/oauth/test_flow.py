@@ -21,6 +21,7 @@ from mcp_gateway_tools import (
 )
 from tests.oauth.conftest import OAuthApp
 from tests.oauth.servers import browse, callback_url
+from tests.support.timing import scaled
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -89,3 +90,19 @@ async def test_a_callback_for_another_signed_in_user_is_refused(oauth_app: OAuth
     with app_user("dave"), pytest.raises(AuthorizationRequired) as raised:
         await oauth_app.gateway.call_tool("docs", "whoami")
     assert raised.value.authorization_urls["docs"] != link, "the refused state is spent"
+
+
+async def test_a_wait_for_the_users_consent_ends_when_their_callback_completes(
+    oauth_app: OAuthApp,
+) -> None:
+    link = await link_for(oauth_app, "wendy")
+    with app_user("wendy"):
+        waiting = asyncio.create_task(
+            oauth_app.gateway.wait_for_authorization("docs", timeout=scaled(60))
+        )
+    page = await browse(link, user="wendy", callback_prefix=oauth_app.callback_prefix)
+    assert page.status_code == 200
+    async with asyncio.timeout(scaled(20)):
+        await waiting
+    with app_user("wendy"):
+        assert (await oauth_app.gateway.call_tool("docs", "whoami")).text

@@ -39,16 +39,23 @@ class Challenge:
 
     resource_metadata: str | None = None
     scope: str | None = None
+    authorization_uri: str | None = None
+    """LiteLLM's form: the authorization server's metadata URL itself."""
 
     @classmethod
     def parse(cls, header: object, server: str) -> Challenge:
         params = challenge_params(header)
-        try:
-            url = params.get("resource_metadata")
-            metadata = validate_url(url, server) if url else None
-        except InvalidAuthorizationUrl:
-            metadata = None
-        return cls(metadata, params.get("scope") or None)
+
+        def link(name: str) -> str | None:
+            try:
+                url = params.get(name)
+                return validate_url(url, server) if url else None
+            except InvalidAuthorizationUrl:
+                return None
+
+        return cls(
+            link("resource_metadata"), params.get("scope") or None, link("authorization_uri")
+        )
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,12 @@ async def _authorization_server(
         ok, found = await handle_auth_metadata_response(await _get(http, url))
         if not ok:
             return None
-        if found is not None and issuers_match(str(found.issuer).rstrip("/"), expected.rstrip("/")):
+        if found is None:
+            continue
+        # RFC 8414 §3.3: the document names the issuer it was asked for. The 2025-03-26
+        # path (no protected resource metadata) fetched it from the server's origin,
+        # where the issuer may sit under a path: that document stands for the origin.
+        if issuer is None or issuers_match(str(found.issuer).rstrip("/"), expected.rstrip("/")):
             return found
     return None
 
@@ -163,6 +175,12 @@ async def discover(
     """
     wanted = resource_url_from_server_url(endpoint)
     protected = await _protected_resource(http, endpoint, challenge, server)
+    if protected is None and challenge.authorization_uri is not None:
+        _, named_as = await handle_auth_metadata_response(
+            await _get(http, challenge.authorization_uri)
+        )
+        if named_as is not None:
+            return Discovered(wanted, named_as, None)
     if protected is None:
         found = await _authorization_server(http, None, endpoint)
         return Discovered(wanted, found or _fallback(endpoint), None, legacy=True)

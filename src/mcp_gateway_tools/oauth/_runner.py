@@ -136,7 +136,11 @@ class OAuthRunner:
                 if await self._usable_grant(user, server, endpoint, force_refresh=True):
                     continue
             await self.records.delete_grant(user, endpoint)
-            challenge = Challenge(getattr(failure, "resource_metadata_url", None), None)
+            challenge = Challenge(
+                getattr(failure, "resource_metadata_url", None),
+                getattr(failure, "scope", None),
+                getattr(failure, "authorization_uri", None),
+            )
             raise await self.authorization_required(
                 user, server, endpoint, oauth, challenge=challenge, probe_headers=probe_headers
             )
