@@ -27,7 +27,9 @@ from .helpers import CHROMIUM_ARGS, INITIALIZE, call, headers
 CONFIG = (
     DEFAULT_CONFIG_TOML.replace(
         'auth = { type = "oauth", scopes = ["calendar.read", "calendar.write"] }',
-        'auth = { type = "mcp-oauth", scopes = ["calendar.read"] }',
+        'auth = { type = "mcp-oauth", scopes = ["calendar.read"], clients = [{ client_id = '
+        '"pre-app", client_secret = "pre-secret-1", redirect_uris = ["http://127.0.0.1:9/callback"]'
+        " }] }",
     )
     + """
 [users.carol]
@@ -186,6 +188,20 @@ def test_basic_and_public_clients_get_tokens(
         refused = app.token(grant_type="refresh_token", refresh_token=token["refresh_token"])
         assert refused.status_code == 401
         assert refused.json()["error"] == "invalid_client"
+
+
+def test_a_pre_registered_client_needs_no_registration(
+    dev: DevGateway, http: httpx2.Client
+) -> None:
+    app = App(dev, http, client_id="pre-app", client_secret="pre-secret-1")
+    app.auth_method = "client_secret_basic"
+    token = app.grant("alice", "calendar", "calendar.read")
+    assert _whoami(http, dev, token["access_token"])["user"] == "alice@example.com"
+    app.client_secret = "pre-secret-2"
+    refused = app.token(grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert refused.status_code == 401
+    with pytest.raises(ConfigError, match="exactly when"):
+        parse_config(CONFIG.replace('client_secret = "pre-secret-1", ', ""))
 
 
 def test_the_token_belongs_to_who_signed_in_not_to_login_hint(

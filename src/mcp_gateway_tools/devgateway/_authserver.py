@@ -38,6 +38,14 @@ from ._oauth import TokenInfo
 __all__ = ["DevAuthorizationServer", "Pending", "ProtectedResource"]
 
 _MAX_PENDING = 1000
+_MAX_SPENT = 10_000  # used codes and rotated-out refresh tokens remembered (for reuse)
+
+
+def _remember(spent: dict[str, str], key: str, grant_id: str) -> None:
+    """Remember a spent code or refresh token, forgetting the oldest beyond the bound."""
+    spent[key] = grant_id
+    while len(spent) > _MAX_SPENT:
+        del spent[next(iter(spent))]
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,11 @@ class DevAuthorizationServer(OAuthProvider):
         if client is None:
             return None
         return client.model_copy(update={"scope": " ".join(self.all_scopes)})
+
+    def preregister(self, client_info: OAuthClientInformationFull) -> None:
+        """Register a client from the configuration (before any request)."""
+        with self._lock:
+            self._t.clients[str(client_info.client_id)] = client_info
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         if client_info.client_id is None:
@@ -251,7 +264,7 @@ class DevAuthorizationServer(OAuthProvider):
                 scopes=list(authorization_code.scopes),
             )
             self._t.grants[grant.grant_id] = grant
-            self._t.used_codes[authorization_code.code] = grant.grant_id
+            _remember(self._t.used_codes, authorization_code.code, grant.grant_id)
             return self._issue(grant)
 
     async def load_refresh_token(
@@ -275,7 +288,7 @@ class DevAuthorizationServer(OAuthProvider):
             grant = self._grant_of_refresh(refresh_token.token)
             if grant is None:
                 raise TokenError("invalid_grant", "refresh token is no longer valid")
-            self._t.rotated[refresh_token.token] = grant.grant_id
+            _remember(self._t.rotated, refresh_token.token, grant.grant_id)
             grant.scopes = list(scopes)
             return self._issue(grant)
 

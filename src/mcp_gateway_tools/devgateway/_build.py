@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mcp.shared.auth import OAuthClientInformationFull
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -93,6 +94,26 @@ def _protected_resources(
             users=tuple(server.users),
         )
     return found
+
+
+def _preregister(config: GatewayConfig, server: DevAuthorizationServer) -> None:
+    """The configured ``clients`` of every ``mcp-oauth`` server, at its authorization server."""
+    for entry in config.servers.values():
+        if not isinstance(entry.auth, McpOAuthAuth):
+            continue
+        for client in entry.auth.clients:
+            server.preregister(
+                OAuthClientInformationFull.model_validate(
+                    {
+                        "client_id": client.client_id,
+                        "client_secret": client.client_secret or None,
+                        "redirect_uris": client.redirect_uris,
+                        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+                        "client_name": client.client_name or client.client_id,
+                        "grant_types": ["authorization_code", "refresh_token"],
+                    }
+                )
+            )
 
 
 def _upstream_app(
@@ -277,6 +298,7 @@ def build_apps(
         access_token_ttl=config.gateway.access_token_ttl,
         request_ttl=config.gateway.consent_link_ttl,
     )
+    _preregister(config, server_as)
     pages = AuthPages(server_as, authenticator)
     static = {
         n: dict(s.auth.headers) for n, s in config.servers.items() if isinstance(s.auth, StaticAuth)

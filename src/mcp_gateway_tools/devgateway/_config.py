@@ -24,6 +24,7 @@ __all__ = [
     "McpOAuthAuth",
     "NoAuth",
     "OAuthAuth",
+    "PreRegisteredClient",
     "ServerConfig",
     "StaticAuth",
     "UserConfig",
@@ -124,6 +125,25 @@ class OAuthAuth(_Model):
         return self
 
 
+class PreRegisteredClient(_Model):
+    """A client registered with the ``mcp-oauth`` authorization server beforehand (as
+    an app's developer would at a provider's console), next to dynamic registration."""
+
+    client_id: str = Field(min_length=1)
+    client_secret: str = ""
+    redirect_uris: list[str] = Field(min_length=1)
+    token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post", "none"] = (
+        "client_secret_basic"
+    )
+    client_name: str = ""
+
+    @model_validator(mode="after")
+    def _secret_for_method(self) -> PreRegisteredClient:
+        if (self.token_endpoint_auth_method == "none") != (not self.client_secret):
+            raise ValueError("give client_secret exactly when the auth method is not 'none'")
+        return self
+
+
 class McpOAuthAuth(_Model):
     """A standard OAuth-protected MCP server (MCP 2025-11-25 authorization) that the
     gateway does not front: the app connects to it directly and runs OAuth itself.
@@ -133,11 +153,14 @@ class McpOAuthAuth(_Model):
     revocation, a sign-in and consent page). ``scopes`` are the ones the 401 challenge
     asks for; ``scopes_supported`` (default: every scope the sample's tools need) bounds
     what a client may request, so a tool needing more answers 403 ``insufficient_scope``.
+    ``clients`` are pre-registered at its authorization server (dynamic registration
+    stays open too).
     """
 
     type: Literal["mcp-oauth"]
     scopes: list[str] = Field(default_factory=list)
     scopes_supported: list[str] = Field(default_factory=list)
+    clients: list[PreRegisteredClient] = Field(default_factory=list)
 
 
 AuthConfig = Annotated[NoAuth | StaticAuth | OAuthAuth | McpOAuthAuth, Field(discriminator="type")]
