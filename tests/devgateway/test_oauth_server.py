@@ -224,7 +224,7 @@ def test_the_token_belongs_to_who_signed_in_not_to_login_hint(
 def test_sign_in_refuses_unknown_credentials_and_service_accounts(
     dev: DevGateway, http: httpx2.Client
 ) -> None:
-    app = App(dev, http).register()
+    app = App(dev, http).register("Test App\u202e\x07")
     to_pages = http.get(app.authorization_url("calendar", "calendar.read"))
     assert to_pages.status_code == 302
     page_url = to_pages.headers["location"]
@@ -241,7 +241,12 @@ def test_sign_in_refuses_unknown_credentials_and_service_accounts(
         assert "set-cookie" not in refused.headers
 
     form = {"request_id": request_id, "password": dev.tokens.user("bob")}
-    signed_in = http.post(f"{dev.upstream_url}/as/login", data=form)
+    for origin in ["http://127.0.0.1:9", "null"]:  # a page of another site posting the form
+        csrf = http.post(f"{dev.upstream_url}/as/login", data=form, headers={"Origin": origin})
+        assert csrf.status_code == 403
+        assert "set-cookie" not in csrf.headers
+    same_site = {"Origin": dev.upstream_url}
+    signed_in = http.post(f"{dev.upstream_url}/as/login", data=form, headers=same_site)
     assert signed_in.status_code == 303
     cookie = signed_in.headers["set-cookie"].lower()
     assert "httponly" in cookie
@@ -250,7 +255,7 @@ def test_sign_in_refuses_unknown_credentials_and_service_accounts(
     consent = http.get(f"{dev.upstream_url}{signed_in.headers['location']}")
     assert "data-outcome='consent'" in consent.text
     assert "bob@example.com" in consent.text
-    assert "Test App" in consent.text
+    assert "Test App (returning to 127.0.0.1:9)" in consent.text
     assert "127.0.0.1:9" in consent.text
     assert consent.headers["x-frame-options"] == "DENY"
 

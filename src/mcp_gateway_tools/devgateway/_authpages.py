@@ -90,18 +90,20 @@ class AuthPages:
         if not pending.resource.allows(principal.name, principal.identity):
             return _redirect_error(pending, "access_denied")
         pending.session = key  # the only session that may answer this form
-        return consent_page(
+        returning = self.server.redirect_host(pending.params)
+        page = consent_page(
             action="/as/consent",
             request_id=request_id,
             display_name=pending.resource.display_name,
             user=principal.identity,
             scopes=pending.scopes,
-            requester=(
-                f"{pending.client_name} (returning to {self.server.redirect_host(pending.params)})"
-            ),
+            requester=f"{pending.client_name} (returning to {returning})",
         )
+        return _posting(page)
 
     async def _login(self, request: Request) -> Response:
+        if not _same_origin(request):
+            return _cross_site()
         form = await request.form()
         request_id = str(form.get("request_id", ""))
         pending = self.server.pending(request_id)
@@ -125,6 +127,8 @@ class AuthPages:
         return resp
 
     async def _consent_post(self, request: Request) -> Response:
+        if not _same_origin(request):
+            return _cross_site()
         form = await request.form()
         session = self._session(request)
         if session is None:
@@ -152,12 +156,39 @@ class AuthPages:
         return resp
 
 
+def _same_origin(request: Request) -> bool:
+    """A form post from this server's own pages (browsers send ``Origin`` on POST): a
+    page elsewhere must not sign a browser in as someone else (login CSRF)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a browser form post (a browser always sends Origin on POST)
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _cross_site() -> Response:
+    return message_page(
+        "Refused",
+        "This form was submitted from another site. Nothing was changed.",
+        status=403,
+        outcome="cross-site",
+    )
+
+
+def _posting(page: Response) -> Response:
+    """A page with a form: ``same-origin`` referrer policy, so the browser's post says
+    where it came from (with ``no-referrer`` Chromium sends ``Origin: null``)."""
+    page.headers["Referrer-Policy"] = "same-origin"
+    return page
+
+
 def _login(pending: Pending, request_id: str, *, error: str = "") -> Response:
-    return login_page(
-        action="/as/login",
-        request_id=request_id,
-        display_name=pending.resource.display_name,
-        error=error,
+    return _posting(
+        login_page(
+            action="/as/login",
+            request_id=request_id,
+            display_name=pending.resource.display_name,
+            error=error,
+        )
     )
 
 

@@ -179,7 +179,8 @@ class DevAuthorizationServer(OAuthProvider):
         if unknown:
             raise AuthorizeError("invalid_scope", f"unknown scope(s) for this resource: {unknown}")
         request_id = secrets.token_urlsafe(24)
-        name = (client.client_name or "An application").strip()[:80]
+        shown = "".join(ch for ch in client.client_name or "" if ch.isprintable()).strip()
+        name = shown[:80] or "An application"  # registered by anyone: shown, never trusted
         with self._lock:
             self._prune()
             self._t.pending[request_id] = Pending(
