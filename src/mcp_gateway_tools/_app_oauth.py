@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import SecretStr
 
-from . import _waiting
 from ._addressing import Addressing
 from ._app_user import bound_app_user, require_app_user
 from ._errors import ConfigurationError, MissingUserToken
 from ._headers import _merge
-from ._tokens import Credential, TokenInput, fingerprint, pick_token
+from ._tokens import Credential, TokenInput, fingerprint
 from .oauth._config import OAuth, OAuthClient
 from .oauth._runner import Completed, OAuthRunner
 
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Completed",
     "OAuthClient",
+    "as_identity",
     "complete",
     "disconnect",
     "principal",
@@ -69,6 +69,20 @@ def _runner(gateway: Gateway) -> OAuthRunner:
     return runner
 
 
+async def as_identity(
+    gateway: Gateway,
+    server: str,
+    token: TokenInput | None,
+    attempt: Callable[[Credential], Awaitable[T]],
+) -> T:
+    """The Gateway's one hook: an opted-in server runs as the app user, others as before."""
+    oauth = gateway._addressing.oauth(server) if gateway._oauth is not None else None
+    if oauth is None:
+        result: T = await gateway._identities.as_identity(server, token, attempt)
+        return result
+    return await run_as_app_user(gateway, server, token, oauth, attempt)
+
+
 async def run_as_app_user(
     gateway: Gateway,
     server: str,
@@ -79,13 +93,12 @@ async def run_as_app_user(
     """Run ``attempt`` with the bound app user's grant for ``server`` (see module doc)."""
 
     async def gateway_credential() -> Credential:
-        value, source = pick_token(token, gateway._static)
-        credential: Credential = await gateway._resolve(value, source)
+        credential: Credential = await gateway._identities.acredential(token, None)
         return credential
 
     async def credential_for(access: SecretStr) -> Credential:
         checked = Credential.of(access, "bound")  # a malformed token is refused, not sent
-        headers = await gateway._headers.for_call(server)
+        headers = await gateway._identities.headers.for_call(server)
         if oauth.header is None:
             return checked.with_headers(headers)
         value = f"Bearer {checked.secret.get_secret_value()}"
@@ -93,7 +106,7 @@ async def run_as_app_user(
         return (await gateway_credential()).with_headers(merged)
 
     async def probe_headers() -> dict[str, str]:
-        headers = dict(await gateway._headers.for_call(server))
+        headers = dict(await gateway._identities.headers.for_call(server))
         if oauth.header is not None:
             headers["Authorization"] = (await gateway_credential()).authorization()
         return headers
@@ -113,9 +126,8 @@ async def complete(
     done = await runner.complete(params, require_app_user(user))
     endpoint = gateway.endpoint(done.server)
     gateway._tools.invalidate_endpoint(endpoint)
-    _waiting.authorization_completed(
-        gateway, done.server, runner.wait_fingerprint(done.user, endpoint)
-    )
+    key = (endpoint, runner.wait_fingerprint(done.user, endpoint))
+    gateway._loops.current().wakers.wake(key)  # waits for this user's consent probe now
     return done
 
 

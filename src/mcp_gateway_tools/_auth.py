@@ -29,16 +29,13 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import mcp_types
 
 from ._errors import (
-    MAX_LINKS,
-    MAX_MESSAGE,
-    MAX_NAME,
     AuthorizationRequired,
     InsufficientScope,
     InvalidAuthorizationUrl,
     OAuthRequired,
     ProtocolError,
-    origin_of,
 )
+from ._links import MAX_LINKS, MAX_MESSAGE, MAX_NAME, origin_of
 from ._untrusted import Secrets, redact, sanitize
 
 __all__ = [

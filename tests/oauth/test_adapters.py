@@ -18,7 +18,7 @@ from mcp_gateway_tools import app_user
 from mcp_gateway_tools.langchain import GatewayToolkit
 from mcp_gateway_tools.langchain.testing import tool_call
 from mcp_gateway_tools.llamaindex import GatewayToolSpec
-from tests.llamaindex.agents import function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 from tests.oauth.conftest import OAuthApp
 from tests.oauth.servers import browse
 from tests.oauth.test_flow import link_for
@@ -59,7 +59,7 @@ async def test_llamaindex_reads_the_app_user_from_the_workflow_context(
 
     async def run_as(user: str) -> Any:
         name = tools[0].metadata.name or ""
-        agent = FunctionAgent(tools=tools, llm=function_llm([(name, {})]))
+        agent = FunctionAgent(tools=tools, llm=scripted_llm([(name, {})]))
         ctx = Context(agent)
         await ctx.store.set("app_user", user)
         handler = agent.run("who am I?", ctx=ctx)

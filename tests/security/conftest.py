@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 import pytest
@@ -21,10 +20,3 @@ def hostile() -> Iterator[ThreadedServer]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Every record at DEBUG: ours, fastmcp's, mcp's, httpx2's and the root's."""
-    caplog.set_level(logging.DEBUG)
-    return caplog
