@@ -278,11 +278,15 @@ class Gateway:
         return await _app_oauth.as_identity(self, name, token, attempt)
 
     def list_tools_sync(
-        self, server: str | None = None, *, token: TokenInput | None = None
+        self,
+        server: str | None = None,
+        *,
+        token: TokenInput | None = None,
+        refresh: bool = False,
     ) -> list[ToolInfo]:
         """:meth:`list_tools` for sync code (scripts, threads, notebook cells)."""
         token = masked(token)  # an error's traceback passes this frame: no plain token
-        return run_sync(self.list_tools(server, token=token))
+        return run_sync(self.list_tools(server, token=token, refresh=refresh))
 
     def call_tool_sync(
         self,

@@ -117,11 +117,8 @@ async def test_an_expired_jwt_is_replaced_by_asking_the_provider_once_more(
 
 
 async def test_a_virtual_account_rotation_is_covered_by_a_service_provider(
-    dev: DevGateway, through: Through, request: pytest.FixtureRequest
+    dev: DevGateway, through: Through
 ) -> None:
-    if through.sync:  # a gap in the core, reported: list_tools_sync cannot refresh
-        reason = "Gateway.list_tools_sync takes no refresh= (Gateway.list_tools does)"
-        request.applymarker(pytest.mark.xfail(raises=TypeError, strict=True, reason=reason))
     revoked = dev.issue_jwt("alice", expires_in=-3600)  # stands for a rotated-out token
     provider = Rotating(dev.tokens.service, revoked, dev.tokens.service)
     async with Gateway(dev.base_url, token=provider) as gw:

@@ -34,15 +34,3 @@ def headers(token: str | None = None, **extra: str) -> dict[str, str]:
 
 def call(name: str, arguments: dict[str, Any] | None = None, *, id: int = 2) -> dict[str, Any]:
     return rpc("tools/call", {"name": name, "arguments": arguments or {}}, id=id)
-
-
-# Headless Chromium flags for the browser tests (Debian chromium, as root in CI).
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-extensions",
-    "--no-first-run",
-]

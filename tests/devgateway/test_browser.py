@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from mcp_gateway_tools.devgateway import DevGateway
+from tests.support.browser import launch_chromium
 
-from .helpers import CHROMIUM_ARGS, INITIALIZE, call, headers
+from .helpers import INITIALIZE, call, headers
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +28,7 @@ def test_consent_in_a_real_browser(devgateway: DevGateway, http: Any, chromium_p
     deny_link = devgateway.authorization_url("bob", "calendar")
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=CHROMIUM_ARGS,
-        )
+        browser = launch_chromium(pw, chromium_path)
         try:
             page = browser.new_page()
             page.goto(link)

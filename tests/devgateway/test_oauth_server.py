@@ -21,8 +21,9 @@ import pytest
 
 from mcp_gateway_tools.devgateway import ConfigError, DevGateway, parse_config
 from mcp_gateway_tools.devgateway._config import DEFAULT_CONFIG_TOML
+from tests.support.browser import launch_chromium
 
-from .helpers import CHROMIUM_ARGS, INITIALIZE, call, headers
+from .helpers import INITIALIZE, call, headers
 
 CONFIG = (
     DEFAULT_CONFIG_TOML.replace(
@@ -502,7 +503,7 @@ def test_sign_in_and_consent_in_a_real_browser(
         route.fulfill(body="app callback")
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw, chromium_path)
         try:
             page = browser.new_page()
             page.route(f"{REDIRECT}**", app_callback)

@@ -29,7 +29,7 @@ from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import AUTHORIZATION_EVENT, GatewayToolkit
 from mcp_gateway_tools.langchain.testing import scripted_chat_model
 from mcp_gateway_tools.llamaindex import AuthorizationRequiredEvent, GatewayToolSpec
-from tests.llamaindex.agents import function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 from tests.oauth.servers import USER_HEADER
 from tests.oauth_e2e.conftest import OAuthE2E, oauth_app
 
@@ -108,7 +108,7 @@ async def llamaindex_turn(
     with app_user(user):
         tools = await GatewayToolSpec(e2e.gateway, ["calendar"]).to_tool_list_async()
     tool = tools[0] if tool_suffix is None else named(tools, tool_suffix)
-    agent = FunctionAgent(tools=tools, llm=function_llm([(tool.metadata.name or "", {})]))
+    agent = FunctionAgent(tools=tools, llm=scripted_llm([(tool.metadata.name or "", {})]))
     ctx = Context(agent)
     await ctx.store.set("app_user", user)
     handler = agent.run("What is on my calendar?", ctx=ctx)
