@@ -155,10 +155,11 @@ def _server_entry(alias: object, option: object) -> Server:
             f"not {type(option).__name__}."
         )
     checked = check_headers(headers, where=f"servers[{alias!r}] headers")
-    from .oauth._config import OAuth
+    if oauth is not None:
+        from .oauth._config import OAuth  # only for servers that opted in
 
-    if oauth is not None and not isinstance(oauth, OAuth):
-        raise ConfigurationError(f"servers[{alias!r}] oauth= must be an OAuth(...).")
+        if not isinstance(oauth, OAuth):
+            raise ConfigurationError(f"servers[{alias!r}] oauth= must be an OAuth(...).")
     return Server(check_server_url(url, what=what), checked, oauth)
 
 

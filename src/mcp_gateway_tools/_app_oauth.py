@@ -24,15 +24,13 @@ from ._app_user import bound_app_user, require_app_user
 from ._errors import ConfigurationError, MissingUserToken
 from ._headers import _merge
 from ._tokens import Credential, TokenInput, fingerprint
-from .oauth._config import OAuth, OAuthClient
-from .oauth._runner import Completed, OAuthRunner
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when a Gateway runs OAuth: `import mcp_gateway_tools` stays light
     from ._gateway import Gateway
+    from .oauth._config import OAuth, OAuthClient
+    from .oauth._runner import Completed, OAuthRunner
 
 __all__ = [
-    "Completed",
-    "OAuthClient",
     "as_identity",
     "complete",
     "disconnect",
@@ -50,6 +48,9 @@ def runner_for(
 ) -> OAuthRunner | None:
     """The Gateway's OAuth runner; a server opted in without one is a ConfigurationError."""
     opted = [name for name in addressing.servers if addressing.oauth(name) is not None]
+    from .oauth._config import OAuthClient
+    from .oauth._runner import OAuthRunner
+
     if config is None:
         if opted:
             raise ConfigurationError(
@@ -147,9 +148,10 @@ async def disconnect(gateway: Gateway, server: str | None, user: str | None) -> 
 
 def wait_fingerprint(gateway: Gateway, server: str) -> str | None:
     """For an opted-in server, the key of the bound app user's wait; else None."""
-    if gateway._oauth is None or gateway._addressing.oauth(server) is None:
+    runner = gateway._oauth
+    if runner is None or gateway._addressing.oauth(server) is None:
         return None
-    return OAuthRunner.wait_fingerprint(require_app_user(), gateway.endpoint(server))
+    return str(runner.wait_fingerprint(require_app_user(), gateway.endpoint(server)))
 
 
 async def principal(gateway: Gateway, token: TokenInput | None) -> str:

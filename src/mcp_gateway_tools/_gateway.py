@@ -13,9 +13,12 @@ import ssl
 from collections.abc import Mapping
 from functools import partial
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import _app_oauth, _waiting
+
+if TYPE_CHECKING:
+    from .oauth import Completed, OAuthClient
 from ._addressing import DEFAULT_TEMPLATE, Addressing, ServerOption
 from ._client import ClientSettings
 from ._content import ToolInfo, ToolResult
@@ -103,7 +106,7 @@ class Gateway:
         verify: ssl.SSLContext | bool | str = True,
         on_interaction: InteractionHandler | None = None,
         retry_rate_limited: float = 0.0,
-        oauth: _app_oauth.OAuthClient | None = None,
+        oauth: OAuthClient | None = None,
     ) -> None:
         self._addressing = Addressing(url, endpoint_template=endpoint_template, servers=servers)
         self.base_url = self._addressing.base_url
@@ -350,7 +353,7 @@ class Gateway:
 
     async def complete_authorization(
         self, callback: str | Mapping[str, str], *, user: str | None = None
-    ) -> _app_oauth.Completed:
+    ) -> Completed:
         """Finish a user's authorization from the callback (its URL or query parameters).
 
         ``user`` is the app user signed in where the callback arrived (default: the

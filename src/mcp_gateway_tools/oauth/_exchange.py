@@ -135,12 +135,17 @@ def authorization_link(
 
 
 def _client_auth(client: ClientRecord, data: dict[str, str], headers: dict[str, str]) -> None:
-    """Authenticate as ``client`` at a token or revocation endpoint."""
+    """Authenticate as ``client`` at a token or revocation endpoint.
+
+    ``client_id`` is in the body for every method, as the MCP SDK's client sends it (its
+    authorization server requires it, with Basic too); the secret only where the
+    method puts it.
+    """
+    data["client_id"] = client.client_id
     if client.auth_method == "client_secret_basic" and client.client_secret:
         pair = f"{quote(client.client_id, safe='')}:{quote(client.client_secret, safe='')}"
         headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         return
-    data["client_id"] = client.client_id
     if client.auth_method == "client_secret_post" and client.client_secret:
         data["client_secret"] = client.client_secret
 
