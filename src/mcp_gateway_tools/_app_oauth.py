@@ -142,7 +142,7 @@ async def disconnect(gateway: Gateway, server: str | None, user: str | None) -> 
     removed = await runner.disconnect(name, endpoint, who)
     if old is not None:
         stale: Any = Credential(SecretStr("-"), "bound", old)
-        gateway._token_rotated(stale)  # close the revoked token's sessions and listings
+        gateway._runner.token_rotated(stale)  # close the revoked token's sessions and listings
     return removed
 
 

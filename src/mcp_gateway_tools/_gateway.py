@@ -8,7 +8,6 @@ comes back as a :class:`ToolResult` or a typed error (``_classify``).
 
 from __future__ import annotations
 
-import logging
 import ssl
 from collections.abc import Mapping
 from functools import partial
@@ -35,8 +34,6 @@ from ._tokens import Credential, TokenInput, conceal
 from ._transport import ssl_context
 
 __all__ = ["Gateway"]
-
-logger = logging.getLogger("mcp_gateway_tools")
 
 ProtocolMode = Literal["auto", "legacy"]
 
@@ -126,12 +123,6 @@ class Gateway:
         self.retry_rate_limited = max(0.0, float(retry_rate_limited))
         service_token = None if token is None else conceal(token)
         del token  # frames keep SecretStr only (tracebacks with locals)
-        self._identities = Identities(
-            service_token,
-            RequestHeaders(headers, self._addressing),
-            max_providers=self.state_bound,
-            on_rotate=self._token_rotated,
-        )
         self._tools = ToolCache(tools_cache_ttl, max_entries=self.state_bound)
         self._awaiting_consent = ConsentSet(max_entries=self.state_bound)
         self._runner = Runner(
@@ -144,6 +135,12 @@ class Gateway:
             idle_timeout=idle_timeout,
         )
         self._loops = self._runner.loops
+        self._identities = Identities(
+            service_token,
+            RequestHeaders(headers, self._addressing),
+            max_providers=self.state_bound,
+            on_rotate=self._runner.token_rotated,
+        )
         self._oauth = _app_oauth.runner_for(
             oauth, self._addressing, ssl_context(verify), connect_timeout
         )
@@ -190,13 +187,6 @@ class Gateway:
         """The identity a call made now would carry; with ``server``, its headers too."""
         name = None if server is None else self.server_name(server)
         return await self._identities.acredential(token, name)
-
-    def _token_rotated(self, old: Credential) -> None:
-        """A provider answered a new token: close the old one's sessions and state now."""
-        logger.debug("token rotated identity=%s; closing its sessions", old.fingerprint[:12])
-        self._tools.invalidate_token(old.fingerprint)
-        self._awaiting_consent.discard_token(old.fingerprint)
-        self._loops.on_every_loop(lambda state: state.pool.discard_token(old.fingerprint))
 
     # -- the two operations -----------------------------------------------------------
 

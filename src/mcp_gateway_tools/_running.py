@@ -71,6 +71,13 @@ class Runner:
             )
         )
 
+    def token_rotated(self, old: Credential) -> None:
+        """A provider answered a new token: close the old one's sessions and state now."""
+        logger.debug("token rotated identity=%s; closing its sessions", old.fingerprint[:12])
+        self._tools.invalidate_token(old.fingerprint)
+        self._awaiting_consent.discard_token(old.fingerprint)
+        self.loops.on_every_loop(lambda state: state.pool.discard_token(old.fingerprint))
+
     async def list_tools(
         self,
         server: str,

@@ -8,6 +8,7 @@ gateway's helper, and the run resumes and finishes for that user.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from langchain.agents import create_agent
@@ -27,17 +28,23 @@ from mcp_gateway_tools.langchain.testing import scripted_chat_model
 from tests.langchain.conftest import Context, ask, tool_messages
 
 
-async def test_a_paused_run_resumes_by_itself_once_the_user_consents(
-    dev: DevGateway, gateway: Gateway, alice: str
-) -> None:
+def consent_pausing_agent(gateway: Gateway) -> Any:
+    """An agent whose mail tools load as an ``authorize_mail`` placeholder that
+    interrupts; the script then calls ``mail_whoami``."""
     toolkit = GatewayToolkit(gateway, ["mail"], on_authorization_required="interrupt")
-    agent = create_agent(
+    return create_agent(
         scripted_chat_model(("authorize_mail", {}), ("mail_whoami", {})),
         tools=[],
         middleware=[GatewayToolsMiddleware(toolkit)],
         checkpointer=InMemorySaver(),
         context_schema=Context,
     )
+
+
+async def test_a_paused_run_resumes_by_itself_once_the_user_consents(
+    dev: DevGateway, gateway: Gateway, alice: str
+) -> None:
+    agent = consent_pausing_agent(gateway)
     config = {"configurable": {"thread_id": "alice-1"}}
     context = Context(user_token=alice)
 
@@ -87,14 +94,7 @@ async def test_a_tool_can_wait_for_the_consent_itself_and_finish_the_run(
 async def test_an_app_that_streams_gets_the_resume_command_once_the_user_consents(
     dev: DevGateway, gateway: Gateway, alice: str
 ) -> None:
-    toolkit = GatewayToolkit(gateway, ["mail"], on_authorization_required="interrupt")
-    agent = create_agent(
-        scripted_chat_model(("authorize_mail", {}), ("mail_whoami", {})),
-        tools=[],
-        middleware=[GatewayToolsMiddleware(toolkit)],
-        checkpointer=InMemorySaver(),
-        context_schema=Context,
-    )
+    agent = consent_pausing_agent(gateway)
     config = {"configurable": {"thread_id": "alice-stream"}}
     context = Context(user_token=alice)
     await agent.ainvoke(ask(), config, context=context)
