@@ -44,7 +44,8 @@ T = TypeVar("T")
 
 
 class Runner:
-    """Runs operations on sessions for one Gateway, with its retry and consent rules."""
+    """One Gateway's call path: its per-loop states (``loops``, each session's client
+    built here), the listings it caches, pending consent, and the retry rules."""
 
     def __init__(
         self,

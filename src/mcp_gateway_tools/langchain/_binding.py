@@ -33,7 +33,7 @@ from .._errors import ConfigurationError
 from .._remembered import recall_user_token
 from .._tokens import TokenInput
 
-__all__ = ["TOKEN_KEY", "graph_runtime", "resolve_app_user", "resolve_token"]
+__all__ = ["TOKEN_KEY", "app_user_of", "graph_runtime", "resolve_app_user", "resolve_token"]
 
 logger = logging.getLogger("mcp_gateway_tools.langchain")
 
@@ -117,6 +117,15 @@ def _warn_plain_configurable_token() -> None:
     )
 
 
+def app_user_of(context: object) -> object:
+    """The ``app_user`` of a run context (attribute or key), or None."""
+    if context is None:
+        return None
+    if isinstance(context, Mapping):
+        return context.get(APP_USER_KEY)
+    return getattr(context, APP_USER_KEY, None)
+
+
 def resolve_app_user(config: RunnableConfig) -> object:
     """The app user id of this run (for servers whose OAuth the app runs), or None.
 
@@ -124,13 +133,7 @@ def resolve_app_user(config: RunnableConfig) -> object:
     ``config["configurable"]["app_user"]``; the core checks the value.
     """
     runtime = graph_runtime()
-    context = runtime.context if runtime is not None else None
-    if context is not None:
-        found = (
-            context.get(APP_USER_KEY)
-            if isinstance(context, Mapping)
-            else getattr(context, APP_USER_KEY, None)
-        )
-        if found is not None:
-            return found
+    found = app_user_of(runtime.context if runtime is not None else None)
+    if found is not None:
+        return found
     return (config.get("configurable") or {}).get(APP_USER_KEY)
