@@ -24,6 +24,13 @@ from ._callback import UserOf, callback_app, callback_route
 from ._config import ClientAuthMethod, OAuth, OAuthClient
 from ._records import CLIENTS, GRANTS, LINKS, PENDING
 from ._runner import Completed
+from ._stores import (
+    EncryptedStore,
+    EncryptionKey,
+    generate_key,
+    postgres_token_store,
+    sqlite_token_store,
+)
 
 __all__ = [
     "CLIENTS",
@@ -32,6 +39,8 @@ __all__ = [
     "PENDING",
     "ClientAuthMethod",
     "Completed",
+    "EncryptedStore",
+    "EncryptionKey",
     "OAuth",
     "OAuthClient",
     "UserOf",
@@ -39,4 +48,7 @@ __all__ = [
     "bound_app_user",
     "callback_app",
     "callback_route",
+    "generate_key",
+    "postgres_token_store",
+    "sqlite_token_store",
 ]

@@ -66,6 +66,7 @@ class Discovered:
     metadata: OAuthMetadata
     protected: ProtectedResourceMetadata | None
     legacy: bool = False
+    challenge_scope: str | None = None  # the scope the server's challenge asked for
 
     @property
     def issuer(self) -> str:

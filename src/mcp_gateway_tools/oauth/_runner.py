@@ -248,10 +248,12 @@ class OAuthRunner:
         if challenge is None:
             cached = self._discovered.get(endpoint)
             if cached is not None:
-                return cached, Challenge()
+                # Keep the challenge's scope: a later link asks for what the server asked.
+                return cached, Challenge(None, cached.challenge_scope)
             headers = await probe_headers() if probe_headers is not None else {}
             challenge = await probe(http, endpoint, headers)
         found = await discover(http, endpoint, challenge, server)
+        found = replace(found, challenge_scope=challenge.scope)
         self._discovered.put(endpoint, found)
         return found, challenge
 
