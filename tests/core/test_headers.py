@@ -163,9 +163,7 @@ def test_header_names_and_values_are_validated(headers: Mapping[str, object]) ->
 
 
 async def test_header_values_are_never_logged(
-    header_echo_server: ThreadedServer,
-    caplog: pytest.LogCaptureFixture,
-    through: Through,
+    header_echo_server: ThreadedServer, caplog: pytest.LogCaptureFixture, through: Through
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secret = "upstream-secret-value-77"

@@ -35,9 +35,7 @@ async def test_a_service_token(kind: str, service_gateway: Gateway, through: Thr
 
 
 async def test_a_service_token_on_a_per_user_tool_is_an_error_observation(
-    kind: str,
-    service_gateway: Gateway,
-    through: Through,
+    kind: str, service_gateway: Gateway, through: Through
 ) -> None:
     tools = await through.get_tools(GatewayToolkit(service_gateway, ["workspace"]))
     agent = build_agent(
@@ -51,12 +49,7 @@ async def test_a_service_token_on_a_per_user_tool_is_an_error_observation(
 
 
 async def test_b_two_users_one_tool_list(
-    kind: str,
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    bob: str,
-    through: Through,
+    kind: str, dev: DevGateway, gateway: Gateway, alice: str, bob: str, through: Through
 ) -> None:
     await dev.aconsent("alice", "mail")
     tools = await through.get_tools(GatewayToolkit(gateway, ["mail", "knowledge"]), token=alice)
@@ -85,11 +78,7 @@ async def test_b_two_users_one_tool_list(
 
 
 async def test_c_virtual_server_mixes_shared_and_per_user_tools(
-    kind: str,
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    kind: str, dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     # Listing the virtual server needs no per-user grant: every tool is there.
     tools = await through.get_tools(GatewayToolkit(gateway, ["workspace"]), token=alice)

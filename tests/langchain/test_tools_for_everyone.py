@@ -99,10 +99,7 @@ async def test_a_toolkit_built_with_no_user_serves_bob_and_alice_right(
 
 
 async def test_the_placeholder_gives_way_to_the_real_tools_once_the_user_consents(
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     toolkit = GatewayToolkit(gateway, ["mail"])
     agent_model = model_calling("authorize_mail")
@@ -146,9 +143,7 @@ def test_the_sync_agent_path_swaps_tools_too(dev_server: DevGateway) -> None:
 
 
 async def test_a_server_failing_at_load_is_never_dropped_silently(
-    dev: DevGateway,
-    service_gateway: Gateway,
-    through: Through,
+    dev: DevGateway, service_gateway: Gateway, through: Through
 ) -> None:
     # The service token cannot hold per-user OAuth: the gateway refuses it on mail.
     toolkit = GatewayToolkit(service_gateway, ["knowledge", "mail"])

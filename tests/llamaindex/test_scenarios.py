@@ -50,11 +50,7 @@ async def _results(handler: WorkflowHandler) -> AsyncIterator[ToolCallResult]:
 
 
 async def test_b_two_users_concurrently_through_one_tool_list(
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    bob: str,
-    through: Through,
+    dev: DevGateway, gateway: Gateway, alice: str, bob: str, through: Through
 ) -> None:
     await dev.aconsent("bob", "mail")
     # One tool list, loaded once (as bob, who can list mail), serves every user.
@@ -133,10 +129,7 @@ async def test_c_virtual_server_mid_session_401(
 
 
 async def test_c_react_agent_relays_the_consent_link(
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     tools = await through.to_tool_list(GatewayToolSpec(gateway, ["workspace"]), token=alice)
     rec = Recorder()

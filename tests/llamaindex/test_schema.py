@@ -112,9 +112,7 @@ async def test_function_agent_gives_the_model_the_schema_and_calls_through(
     assert "ticket 'VPN down' (urgent) from Ann <ann@example.com>" in str(result)
 
 
-async def test_react_agent_prompt_carries_the_schema(
-    tickets_tools: dict[str, GatewayTool],
-) -> None:
+async def test_react_agent_prompt_carries_the_schema(tickets_tools: dict[str, GatewayTool]) -> None:
     rec = Recorder()
     agent = ReActAgent(
         tools=list(tickets_tools.values()), llm=react_llm(("file_ticket", TICKET), recorder=rec)
@@ -128,8 +126,7 @@ async def test_react_agent_prompt_carries_the_schema(
 
 
 async def test_arguments_are_checked_against_the_real_schema(
-    tickets_tools: dict[str, GatewayTool],
-    through: Through,
+    tickets_tools: dict[str, GatewayTool], through: Through
 ) -> None:
     bad = {**TICKET, "priority": "whenever", "reporter": {"name": "Ann"}}
     out = await through.call(tickets_tools["file_ticket"], **bad)

@@ -41,9 +41,7 @@ async def test_a_bound_reference_acts_for_that_user_and_the_context_holds_no_tok
 
 
 async def test_an_unbound_reference_fails_closed_even_with_a_service_token(
-    dev: DevGateway,
-    service_gateway: Gateway,
-    through: Through,
+    dev: DevGateway, service_gateway: Gateway, through: Through
 ) -> None:
     # The service token must never stand in for the user the reference names.
     agent = FunctionAgent(
