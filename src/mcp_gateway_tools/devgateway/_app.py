@@ -38,6 +38,7 @@ from ._middleware import (
     error_body,
     exception_handlers,
     json_error,
+    replaying,
 )
 from ._servers import STATE_KEY, RequestState
 
@@ -144,15 +145,7 @@ class GatewayApp(Starlette):
         target = self.targets[name]
         sent: list[Message] = []
 
-        replayed = False
-
-        async def replay() -> Message:
-            # The body once, then the real channel (which reports a disconnect).
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
+        replay = replaying(body, receive)
 
         async def capture(message: Message) -> None:
             sent.append(message)

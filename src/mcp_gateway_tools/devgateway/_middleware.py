@@ -30,6 +30,7 @@ __all__ = [
     "error_body",
     "exception_handlers",
     "json_error",
+    "replaying",
 ]
 
 log = logging.getLogger("mcp_gateway_tools.devgateway")
@@ -61,6 +62,21 @@ class PayloadTooLarge(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(limit)
         self.limit = limit
+
+
+def replaying(body: bytes, receive: Receive, *, more_body: bool = False) -> Receive:
+    """A receive channel that yields the already-read ``body`` once, then the real
+    channel (which reports a disconnect): an app downstream reads the request again."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": more_body}
+
+    return replay
 
 
 def loopback_host(host: str) -> bool:

@@ -19,9 +19,10 @@ from mcp.server.auth.routes import build_resource_metadata_url, create_protected
 from pydantic import AnyHttpUrl
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._authserver import DevAuthorizationServer, ProtectedResource
+from ._middleware import replaying
 
 __all__ = ["metadata_routes", "metadata_url", "protect"]
 
@@ -66,16 +67,7 @@ class _StepUp:
         if needed is not None:
             await _insufficient(send, needed, self.metadata)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": more}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive, more_body=more), send)
 
     def _needed(self, body: bytes, user: Any) -> list[str] | None:
         """Scopes to ask for (granted + missing), or None when the call may proceed."""
