@@ -1,6 +1,6 @@
 """Regenerate docs/webapp.png: the web demo at the consent moment.
 
-    python scripts/webapp_screenshot.py [--out docs/webapp.png]
+    python -m scripts.webapp_screenshot [--out docs/webapp.png]
 
 Starts ``mcp-gateway-tools demo --web`` (scripted model) as a user would, signs in as
 Bob in headless Chromium (Debian's, as the browser tests use; set DEVGATEWAY_CHROMIUM
@@ -13,73 +13,24 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import re
-import shutil
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import sync_playwright
+from tests.support.browser import find_chromium, launch_chromium
+from tests.support.webdemo import launch_web_demo, stop, wait_started
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-extensions",
-    "--no-first-run",
-]
 VIEW = {"width": 760, "height": 470}
-
-
-def _chromium() -> str:
-    candidates = [os.environ.get("DEVGATEWAY_CHROMIUM"), "/usr/bin/chromium"]
-    for path in [*candidates, shutil.which("chromium")]:
-        if path and os.path.exists(path):
-            return path
-    raise SystemExit("no Chromium found (apt-get install -y chromium, or set DEVGATEWAY_CHROMIUM)")
-
-
-def _start(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("OPENAI_API_KEY", None)
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mcp_gateway_tools.cli",
-                "demo",
-                "--web",
-                "--port",
-                "0",
-                "--scripted",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        found = re.search(r"Open (http://127\.0\.0\.1:\d+/)", log.read_text())
-        if found:
-            return process, found.group(1)
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"the web demo did not start:\n{log.read_text()[-2000:]}")
 
 
 def capture(url: str) -> Image.Image:
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=ARGS)
+        chromium = find_chromium()
+        if chromium is None:
+            raise SystemExit("no Chromium: apt-get install -y chromium, or set DEVGATEWAY_CHROMIUM")
+        browser = launch_chromium(pw, chromium)
         context = browser.new_context(viewport=VIEW, device_scale_factor=1)
         page = context.new_page()
         page.goto(url)
@@ -108,12 +59,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "webapp.png")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        process, url = _start(Path(tmp) / "webapp.log")
+        process, demo = launch_web_demo(Path(tmp))
         try:
-            image = capture(url)
+            wait_started(process, demo, want=1)
+            image = capture(demo.urls[0])
         finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
+            stop(process)
     image.save(args.out, optimize=True)
     print(f"wrote {args.out} ({image.width}x{image.height})")
 
