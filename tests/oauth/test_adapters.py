@@ -21,7 +21,11 @@ from llama_index.core.workflow import Context
 from mcp_gateway_tools import app_user
 from mcp_gateway_tools.langchain import GatewayToolkit, aresume_when_authorized
 from mcp_gateway_tools.langchain.testing import scripted_chat_model, tool_call
-from mcp_gateway_tools.llamaindex import GatewayToolSpec
+from mcp_gateway_tools.llamaindex import (
+    AuthorizationRequiredEvent,
+    GatewayToolSpec,
+    complete_when_authorized,
+)
 from mcp_gateway_tools.llamaindex.testing import scripted_llm
 from tests.oauth.conftest import OAuthApp
 from tests.oauth.servers import browse
@@ -111,3 +115,35 @@ async def test_a_paused_langgraph_run_resumes_once_the_users_callback_completes(
         state = await resumed
     [message] = [m for m in state["messages"] if isinstance(m, ToolMessage)]
     assert message.status == "success", message.text
+
+
+async def test_a_waiting_llamaindex_tool_is_answered_once_the_users_callback_completes(
+    oauth_app: OAuthApp,
+) -> None:
+    await consented(oauth_app, "li-carol")
+    spec = GatewayToolSpec(oauth_app.gateway, ["docs"], on_authorization_required="wait")
+    with app_user("li-carol"):
+        tools = await spec.to_tool_list_async()
+    name = tools[0].metadata.name or ""
+    agent = FunctionAgent(tools=tools, llm=scripted_llm([(name, {})]))
+    ctx = Context(agent)
+    await ctx.store.set("app_user", "li-dan")
+    answering: list[asyncio.Task[None]] = []
+    outputs = []
+    handler = agent.run("who?", ctx=ctx)
+    async for ev in handler.stream_events():
+        if isinstance(ev, AuthorizationRequiredEvent) and ev.waiting:
+            answering.append(
+                asyncio.create_task(
+                    complete_when_authorized(handler.ctx, ev, gateway=oauth_app.gateway)
+                )
+            )
+            link = ev.authorization_urls["docs"]
+            page = await browse(link, user="li-dan", callback_prefix=oauth_app.callback_prefix)
+            assert page.status_code == 200
+        elif isinstance(ev, ToolCallResult):
+            outputs.append(ev.tool_output)
+    await handler
+    await asyncio.gather(*answering)
+    assert answering, "the tool waited for li-dan's consent"
+    assert not outputs[-1].is_error, outputs[-1]

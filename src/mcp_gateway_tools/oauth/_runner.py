@@ -18,7 +18,6 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx2
 from key_value.aio.protocols import AsyncKeyValue
@@ -29,19 +28,16 @@ from pydantic import SecretStr
 
 from .._app_user import require_app_user
 from .._errors import (
-    AuthorizationDenied,
     AuthorizationRequired,
     GatewayError,
     GatewayUnavailable,
     InsufficientScope,
-    InvalidAuthorizationState,
     InvalidToken,
     OAuthRequired,
     ResourceMismatch,
     TokenRequestFailed,
 )
 from .._tokens import Credential, fingerprint
-from .._untrusted import sanitize
 from ._config import OAuth, OAuthClient
 from ._discovery import Challenge, Discovered, DiscoveryCache, discover, probe
 from ._exchange import PKCEParameters, authorization_link, obtain_client, revoke, token_request
@@ -366,91 +362,11 @@ class OAuthRunner:
         await self.records.remember_link(state, self.config.state_ttl, user, endpoint, scope or "")
         return link
 
-    # -- the callback -----------------------------------------------------------------
-
     async def complete(self, callback: str | dict[str, str], user: str) -> Completed:
-        """Exchange the callback's code for the user's grant; see Gateway.complete_authorization."""
-        params = _callback_params(callback)
-        state = params.get("state")
-        pending = await self.records.take_pending(state) if state else None
-        if pending is None:
-            raise InvalidAuthorizationState(
-                "This authorization callback is not valid: its state is unknown, expired or "
-                "already used. Start again from the tool call.",
-                error="invalid_state",
-            )
-        if pending.user != user:
-            logger.warning("oauth callback for another user refused server=%s", pending.server)
-            raise InvalidAuthorizationState(
-                "This authorization callback was issued for another user; it was refused "
-                "(and the link is no longer valid).",
-                error="state_user_mismatch",
-                server=pending.server,
-            )
-        if "error" in params:
-            error = sanitize(params["error"], (), limit=64) or "error"
-            description = sanitize(params.get("error_description"), (), limit=300) or None
-            raise AuthorizationDenied(
-                f"{pending.server}: the authorization server did not authorize: {error}"
-                + (f" ({description})." if description else "."),
-                error=error,
-                description=description,
-                server=pending.server,
-            )
-        iss = params.get("iss")
-        if (iss is not None and iss.rstrip("/") != pending.issuer.rstrip("/")) or (
-            iss is None and pending.iss_required
-        ):
-            raise InvalidAuthorizationState(
-                f"{pending.server}: the callback names another authorization server (iss).",
-                error="iss_mismatch",
-                server=pending.server,
-            )
-        code = params.get("code")
-        if not code:
-            raise InvalidAuthorizationState(
-                f"{pending.server}: the callback carries no authorization code.",
-                error="invalid_request",
-                server=pending.server,
-            )
-        return await self._exchange(pending, code)
+        """Exchange the callback's code for the user's grant (see :mod:`._completion`)."""
+        from ._completion import complete
 
-    async def _exchange(self, pending: Pending, code: str) -> Completed:
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": pending.redirect_uri,
-            "code_verifier": pending.verifier,
-            "resource": pending.resource,
-        }
-        async with self.http() as http:
-            token, expires = await self._guarded(
-                pending.server,
-                token_request(
-                    http,
-                    pending.token_endpoint,
-                    pending.client,
-                    form,
-                    server=pending.server,
-                    what="authorization code exchange",
-                ),
-            )
-        grant = Grant(
-            user=pending.user,
-            endpoint=pending.endpoint,
-            resource=pending.resource,
-            issuer=pending.issuer,
-            token_endpoint=pending.token_endpoint,
-            client=pending.client,
-            access_token=token.access_token,
-            refresh_token=token.refresh_token,
-            expires_at=expires,
-            scope=token.scope or pending.scope,
-            revocation_endpoint=pending.revocation_endpoint,
-        )
-        await self.records.put_grant(grant)
-        logger.info("oauth authorization completed server=%s", pending.server)
-        return Completed(pending.user, pending.server, grant.scope)
+        return await complete(self, callback, user)
 
     async def disconnect(self, server: str, endpoint: str, user: str) -> bool:
         """Revoke the user's grant where the server supports it (RFC 7009), and delete it."""
@@ -485,11 +401,3 @@ class OAuthRunner:
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def _callback_params(callback: str | dict[str, str]) -> dict[str, str]:
-    """The callback's query parameters, from its URL or as given."""
-    if isinstance(callback, str):
-        query = urlsplit(callback).query if "?" in callback or "://" in callback else callback
-        return dict(parse_qsl(query, keep_blank_values=True))
-    return {str(k): str(v) for k, v in dict(callback).items()}
