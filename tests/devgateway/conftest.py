@@ -1,4 +1,5 @@
-"""Dev gateway tests: the exported fixture plus an HTTP client."""
+"""Dev gateway tests: an HTTP client (the ``devgateway`` fixture comes from the shipped
+plugin, registered by installing the package)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,6 @@ from collections.abc import Iterator
 
 import httpx2
 import pytest
-
-# The exported fixtures. (``pytest_plugins`` is only allowed in the top-level conftest,
-# so they are imported here; a pytest11 entry point would make this line unnecessary.)
-from mcp_gateway_tools.devgateway.pytest_plugin import devgateway, devgateway_config
-
-__all__ = ["devgateway", "devgateway_config", "http"]
 
 
 @pytest.fixture
