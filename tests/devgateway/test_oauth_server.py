@@ -48,13 +48,15 @@ REDIRECT = "http://127.0.0.1:9/callback"
 
 
 @pytest.fixture(scope="module")
-def dev() -> Iterator[DevGateway]:
+def oauth_dev() -> Iterator[DevGateway]:
+    """A dev gateway of its own whose calendar server runs standard MCP OAuth."""
     with DevGateway(parse_config(CONFIG)) as gateway:
         yield gateway
 
 
 @pytest.fixture
-def http() -> Iterator[httpx2.Client]:
+def no_redirect_http() -> Iterator[httpx2.Client]:
+    """A client that shows each redirect instead of following it."""
     with httpx2.Client(timeout=30.0, follow_redirects=False) as client:
         yield client
 
@@ -127,63 +129,72 @@ class App:
         return dict(resp.json())
 
 
-def _call(http: httpx2.Client, url: str, token: str, tool: str) -> httpx2.Response:
-    return http.post(url, json=call(tool), headers=headers(token))
+def _call(no_redirect_http: httpx2.Client, url: str, token: str, tool: str) -> httpx2.Response:
+    return no_redirect_http.post(url, json=call(tool), headers=headers(token))
 
 
-def _whoami(http: httpx2.Client, dev: DevGateway, token: str) -> dict[str, Any]:
-    resp = _call(http, dev.oauth_server_url("calendar"), token, "calendar_whoami")
+def _whoami(no_redirect_http: httpx2.Client, oauth_dev: DevGateway, token: str) -> dict[str, Any]:
+    resp = _call(no_redirect_http, oauth_dev.oauth_server_url("calendar"), token, "calendar_whoami")
     assert resp.status_code == 200, resp.text
     return dict(resp.json()["result"]["structuredContent"])
 
 
 def test_no_token_gets_401_pointing_to_resource_and_server_metadata(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    url = dev.oauth_server_url("calendar")
-    resp = http.post(url, json=INITIALIZE, headers=headers())
+    url = oauth_dev.oauth_server_url("calendar")
+    resp = no_redirect_http.post(url, json=INITIALIZE, headers=headers())
     assert resp.status_code == 401
     www = resp.headers["www-authenticate"]
-    prm_url = f"{dev.upstream_url}/.well-known/oauth-protected-resource/samples/calendar/mcp"
+    prm_url = f"{oauth_dev.upstream_url}/.well-known/oauth-protected-resource/samples/calendar/mcp"
     assert f'resource_metadata="{prm_url}"' in www
     assert 'scope="calendar.read"' in www
 
-    prm = http.get(prm_url).json()
+    prm = no_redirect_http.get(prm_url).json()
     assert prm["resource"] == url
-    assert prm["authorization_servers"] == [dev.authorization_server_url + "/"]
+    assert prm["authorization_servers"] == [oauth_dev.authorization_server_url + "/"]
     assert prm["scopes_supported"] == ["calendar.read", "calendar.write"]
-    meta = http.get(f"{dev.upstream_url}/.well-known/oauth-authorization-server").json()
-    assert meta["issuer"] == dev.authorization_server_url + "/"
+    meta = no_redirect_http.get(
+        f"{oauth_dev.upstream_url}/.well-known/oauth-authorization-server"
+    ).json()
+    assert meta["issuer"] == oauth_dev.authorization_server_url + "/"
     assert meta["code_challenge_methods_supported"] == ["S256"]
-    assert meta["registration_endpoint"] == f"{dev.upstream_url}/register"
-    assert meta["revocation_endpoint"] == f"{dev.upstream_url}/revoke"
+    assert meta["registration_endpoint"] == f"{oauth_dev.upstream_url}/register"
+    assert meta["revocation_endpoint"] == f"{oauth_dev.upstream_url}/revoke"
     assert {"authorization_code", "refresh_token"} <= set(meta["grant_types_supported"])
 
-    bad = http.post(url, json=INITIALIZE, headers=headers("not-a-token"))
+    bad = no_redirect_http.post(url, json=INITIALIZE, headers=headers("not-a-token"))
     assert bad.status_code == 401
     assert 'error="invalid_token"' in bad.headers["www-authenticate"]
-    assert dev.oauth_servers() == {"calendar": url, "inbox": dev.oauth_server_url("inbox")}
-    fronted = http.post(dev.url("calendar"), json=INITIALIZE, headers=headers("dev-pat-alice"))
+    assert oauth_dev.oauth_servers() == {
+        "calendar": url,
+        "inbox": oauth_dev.oauth_server_url("inbox"),
+    }
+    fronted = no_redirect_http.post(
+        oauth_dev.url("calendar"), json=INITIALIZE, headers=headers("dev-pat-alice")
+    )
     assert fronted.status_code == 404
     assert url in fronted.json()["message"]
 
 
 @pytest.mark.parametrize("auth_method", ["client_secret_basic", "none"])
 def test_basic_and_public_clients_get_tokens(
-    dev: DevGateway, http: httpx2.Client, auth_method: str
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client, auth_method: str
 ) -> None:
-    meta = http.get(f"{dev.upstream_url}/.well-known/oauth-authorization-server").json()
+    meta = no_redirect_http.get(
+        f"{oauth_dev.upstream_url}/.well-known/oauth-authorization-server"
+    ).json()
     assert auth_method in meta["token_endpoint_auth_methods_supported"]
-    app = App(dev, http).register(auth_method=auth_method)
+    app = App(oauth_dev, no_redirect_http).register(auth_method=auth_method)
     token = app.grant("bob", "calendar", "calendar.read")
-    assert _whoami(http, dev, token["access_token"])["user"] == "bob@example.com"
+    assert _whoami(no_redirect_http, oauth_dev, token["access_token"])["user"] == "bob@example.com"
     form = {"token": token["refresh_token"], "token_type_hint": "refresh_token",
             "client_id": app.client_id}  # fmt: skip
     basic = (app.client_id, app.client_secret) if auth_method == "client_secret_basic" else None
-    revoked = http.post(f"{dev.upstream_url}/revoke", data=form, auth=basic)
+    revoked = no_redirect_http.post(f"{oauth_dev.upstream_url}/revoke", data=form, auth=basic)
     assert revoked.status_code == 200
-    url = dev.oauth_server_url("calendar")
-    assert _call(http, url, token["access_token"], "calendar_whoami").status_code == 401
+    url = oauth_dev.oauth_server_url("calendar")
+    assert _call(no_redirect_http, url, token["access_token"], "calendar_whoami").status_code == 401
     if auth_method == "client_secret_basic":
         app.client_secret = "wrong"
         refused = app.token(grant_type="refresh_token", refresh_token=token["refresh_token"])
@@ -192,12 +203,14 @@ def test_basic_and_public_clients_get_tokens(
 
 
 def test_a_pre_registered_client_needs_no_registration(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    app = App(dev, http, client_id="pre-app", client_secret="pre-secret-1")
+    app = App(oauth_dev, no_redirect_http, client_id="pre-app", client_secret="pre-secret-1")
     app.auth_method = "client_secret_basic"
     token = app.grant("alice", "calendar", "calendar.read")
-    assert _whoami(http, dev, token["access_token"])["user"] == "alice@example.com"
+    assert (
+        _whoami(no_redirect_http, oauth_dev, token["access_token"])["user"] == "alice@example.com"
+    )
     app.client_secret = "pre-secret-2"
     refused = app.token(grant_type="refresh_token", refresh_token=token["refresh_token"])
     assert refused.status_code == 401
@@ -206,11 +219,11 @@ def test_a_pre_registered_client_needs_no_registration(
 
 
 def test_the_token_belongs_to_who_signed_in_not_to_login_hint(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    app = App(dev, http).register()
+    app = App(oauth_dev, no_redirect_http).register()
     link = app.authorization_url("calendar", "calendar.read", login_hint="bob@example.com")
-    result = dev.browser_consent(link, "alice", follow_callback=False)
+    result = oauth_dev.browser_consent(link, "alice", follow_callback=False)
     assert result.approved
     assert result.callback_url is not None
     assert result.callback_url.startswith(REDIRECT)
@@ -219,41 +232,47 @@ def test_the_token_belongs_to_who_signed_in_not_to_login_hint(
     token = app.exchange(result.callback_url).json()
     assert token["scope"] == "calendar.read"
     assert token["token_type"] == "Bearer"
-    assert _whoami(http, dev, token["access_token"])["user"] == "alice@example.com"
+    assert (
+        _whoami(no_redirect_http, oauth_dev, token["access_token"])["user"] == "alice@example.com"
+    )
 
 
 def test_sign_in_refuses_unknown_credentials_and_service_accounts(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    app = App(dev, http).register("Test App\u202e\x07")
-    to_pages = http.get(app.authorization_url("calendar", "calendar.read"))
+    app = App(oauth_dev, no_redirect_http).register("Test App\u202e\x07")
+    to_pages = no_redirect_http.get(app.authorization_url("calendar", "calendar.read"))
     assert to_pages.status_code == 302
     page_url = to_pages.headers["location"]
-    login = http.get(page_url)
+    login = no_redirect_http.get(page_url)
     assert "data-outcome='login'" in login.text
     assert login.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
     request_id = parse_qs(urlsplit(page_url).query)["request"][0]
-    for password in ["wrong", dev.tokens.account("ci-bot")]:
+    for password in ["wrong", oauth_dev.tokens.account("ci-bot")]:
         form = {"request_id": request_id, "password": password}
-        refused = http.post(f"{dev.upstream_url}/as/login", data=form)
+        refused = no_redirect_http.post(f"{oauth_dev.upstream_url}/as/login", data=form)
         assert refused.status_code == 401
         assert "data-outcome='login'" in refused.text
         assert "set-cookie" not in refused.headers
 
-    form = {"request_id": request_id, "password": dev.tokens.user("bob")}
+    form = {"request_id": request_id, "password": oauth_dev.tokens.user("bob")}
     for origin in ["http://127.0.0.1:9", "null"]:  # a page of another site posting the form
-        csrf = http.post(f"{dev.upstream_url}/as/login", data=form, headers={"Origin": origin})
+        csrf = no_redirect_http.post(
+            f"{oauth_dev.upstream_url}/as/login", data=form, headers={"Origin": origin}
+        )
         assert csrf.status_code == 403
         assert "set-cookie" not in csrf.headers
-    same_site = {"Origin": dev.upstream_url}
-    signed_in = http.post(f"{dev.upstream_url}/as/login", data=form, headers=same_site)
+    same_site = {"Origin": oauth_dev.upstream_url}
+    signed_in = no_redirect_http.post(
+        f"{oauth_dev.upstream_url}/as/login", data=form, headers=same_site
+    )
     assert signed_in.status_code == 303
     cookie = signed_in.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "path=/as" in cookie
     assert "samesite=lax" in cookie
-    consent = http.get(f"{dev.upstream_url}{signed_in.headers['location']}")
+    consent = no_redirect_http.get(f"{oauth_dev.upstream_url}{signed_in.headers['location']}")
     assert "data-outcome='consent'" in consent.text
     assert "bob@example.com" in consent.text
     assert "Test App (returning to 127.0.0.1:9)" in consent.text
@@ -262,62 +281,66 @@ def test_sign_in_refuses_unknown_credentials_and_service_accounts(
 
 
 def test_a_consent_form_answers_once_and_only_for_its_own_session(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    app = App(dev, http).register()
-    page_url = http.get(app.authorization_url("calendar", "calendar.read")).headers["location"]
+    app = App(oauth_dev, no_redirect_http).register()
+    page_url = no_redirect_http.get(app.authorization_url("calendar", "calendar.read")).headers[
+        "location"
+    ]
     request_id = parse_qs(urlsplit(page_url).query)["request"][0]
-    form = {"request_id": request_id, "password": dev.tokens.user("alice")}
-    http.post(f"{dev.upstream_url}/as/login", data=form)
-    http.get(page_url)  # the consent page, shown to alice's session
+    form = {"request_id": request_id, "password": oauth_dev.tokens.user("alice")}
+    no_redirect_http.post(f"{oauth_dev.upstream_url}/as/login", data=form)
+    no_redirect_http.get(page_url)  # the consent page, shown to alice's session
     decision = {"request_id": request_id, "decision": "approve"}
     with httpx2.Client(timeout=30.0) as other:  # another browser, signed in as bob
-        login = {"request_id": request_id, "password": dev.tokens.user("bob")}
-        other.post(f"{dev.upstream_url}/as/login", data=login)
-        stolen = other.post(f"{dev.upstream_url}/as/consent", data=decision)
+        login = {"request_id": request_id, "password": oauth_dev.tokens.user("bob")}
+        other.post(f"{oauth_dev.upstream_url}/as/login", data=login)
+        stolen = other.post(f"{oauth_dev.upstream_url}/as/consent", data=decision)
         assert "data-outcome='expired'" in stolen.text
-    approved = http.post(f"{dev.upstream_url}/as/consent", data=decision)
+    approved = no_redirect_http.post(f"{oauth_dev.upstream_url}/as/consent", data=decision)
     assert approved.status_code == 303
     assert "code=" in approved.headers["location"]
-    again = http.post(f"{dev.upstream_url}/as/consent", data=decision)
+    again = no_redirect_http.post(f"{oauth_dev.upstream_url}/as/consent", data=decision)
     assert again.status_code == 400
     assert "data-outcome='expired'" in again.text
 
 
 def test_deny_and_disallowed_users_go_back_with_access_denied(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    app = App(dev, http).register()
-    before = dev.oauth_grants()
-    denied = dev.browser_consent(
+    app = App(oauth_dev, no_redirect_http).register()
+    before = oauth_dev.oauth_grants()
+    denied = oauth_dev.browser_consent(
         app.authorization_url("calendar", "calendar.read"), "bob", approve=False,
         follow_callback=False,
     )  # fmt: skip
     assert denied.outcome == "access_denied"
     assert denied.callback_url is not None
-    outsider = dev.browser_consent(
+    outsider = oauth_dev.browser_consent(
         app.authorization_url("inbox", "mail.read"), "carol", follow_callback=False
     )
     assert outsider.outcome == "access_denied"
-    assert dev.oauth_grants() == before
+    assert oauth_dev.oauth_grants() == before
 
 
-def test_resource_is_required_and_must_be_known(dev: DevGateway, http: httpx2.Client) -> None:
-    app = App(dev, http).register()
+def test_resource_is_required_and_must_be_known(
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
+) -> None:
+    app = App(oauth_dev, no_redirect_http).register()
     for resource in ["", "http://127.0.0.1:9/elsewhere/mcp"]:
         url = app.authorization_url("calendar", "calendar.read", resource=resource)
-        resp = http.get(url)
+        resp = no_redirect_http.get(url)
         assert resp.status_code == 302
         assert parse_qs(urlsplit(resp.headers["location"]).query)["error"] == ["invalid_target"]
-    unknown_scope = http.get(app.authorization_url("calendar", "calendar.admin"))
+    unknown_scope = no_redirect_http.get(app.authorization_url("calendar", "calendar.admin"))
     assert "error=invalid_scope" in unknown_scope.headers["location"]
 
 
 def test_wrong_pkce_verifier_and_replayed_code_are_refused(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    app = App(dev, http).register()
-    result = dev.browser_consent(
+    app = App(oauth_dev, no_redirect_http).register()
+    result = oauth_dev.browser_consent(
         app.authorization_url("calendar", "calendar.read"), "alice", follow_callback=False
     )
     assert result.callback_url is not None
@@ -325,7 +348,7 @@ def test_wrong_pkce_verifier_and_replayed_code_are_refused(
     assert wrong.status_code == 401
     assert wrong.json()["error"] == "invalid_grant"
 
-    result = dev.browser_consent(
+    result = oauth_dev.browser_consent(
         app.authorization_url("calendar", "calendar.read"), "alice", follow_callback=False
     )
     assert result.callback_url is not None
@@ -335,84 +358,88 @@ def test_wrong_pkce_verifier_and_replayed_code_are_refused(
     assert replay.status_code == 401
     assert replay.json()["error"] == "invalid_grant"
     # A replayed code revokes what it issued (RFC 6749 §4.1.2).
-    url = dev.oauth_server_url("calendar")
-    revoked = _call(http, url, first.json()["access_token"], "calendar_whoami")
+    url = oauth_dev.oauth_server_url("calendar")
+    revoked = _call(no_redirect_http, url, first.json()["access_token"], "calendar_whoami")
     assert revoked.status_code == 401
 
 
 def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_grant(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    app = App(dev, http).register()
+    app = App(oauth_dev, no_redirect_http).register()
     first = app.grant("alice", "calendar", "calendar.read")
-    before = _whoami(http, dev, first["access_token"])["token_id"]
-    dev.expire_access_token("alice", "calendar")
-    url = dev.oauth_server_url("calendar")
-    assert _call(http, url, first["access_token"], "calendar_whoami").status_code == 401
+    before = _whoami(no_redirect_http, oauth_dev, first["access_token"])["token_id"]
+    oauth_dev.expire_access_token("alice", "calendar")
+    url = oauth_dev.oauth_server_url("calendar")
+    assert _call(no_redirect_http, url, first["access_token"], "calendar_whoami").status_code == 401
 
     second = app.token(grant_type="refresh_token", refresh_token=first["refresh_token"])
     assert second.status_code == 200
     fresh = second.json()
     assert fresh["refresh_token"] != first["refresh_token"]
-    assert _whoami(http, dev, fresh["access_token"])["token_id"] != before
+    assert _whoami(no_redirect_http, oauth_dev, fresh["access_token"])["token_id"] != before
 
     reused = app.token(grant_type="refresh_token", refresh_token=first["refresh_token"])
     assert reused.status_code == 401
     assert reused.json()["error"] == "invalid_grant"
     # Someone kept a rotated-out refresh token: the whole grant is gone.
-    assert _call(http, url, fresh["access_token"], "calendar_whoami").status_code == 401
+    assert _call(no_redirect_http, url, fresh["access_token"], "calendar_whoami").status_code == 401
     gone = app.token(grant_type="refresh_token", refresh_token=fresh["refresh_token"])
     assert gone.status_code == 401
 
 
 def test_a_tool_needing_a_larger_scope_answers_403_insufficient_scope(
-    dev: DevGateway, http: httpx2.Client
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
 ) -> None:
-    app = App(dev, http).register()
-    url = dev.oauth_server_url("calendar")
+    app = App(oauth_dev, no_redirect_http).register()
+    url = oauth_dev.oauth_server_url("calendar")
     narrow = app.grant("alice", "calendar", "calendar.read")["access_token"]
     args = {"title": "Retro", "start": "2026-12-04T10:00"}
     create = call("create_event", args)
-    resp = http.post(url, json=create, headers=headers(narrow))
+    resp = no_redirect_http.post(url, json=create, headers=headers(narrow))
     assert resp.status_code == 403
     www = resp.headers["www-authenticate"]
     assert 'error="insufficient_scope"' in www
     assert 'scope="calendar.read calendar.write"' in www
     assert "resource_metadata=" in www
-    assert _call(http, url, narrow, "list_events").status_code == 200
+    assert _call(no_redirect_http, url, narrow, "list_events").status_code == 200
 
     wide = app.grant("alice", "calendar", "calendar.read calendar.write")["access_token"]
-    made = http.post(url, json=create, headers=headers(wide))
+    made = no_redirect_http.post(url, json=create, headers=headers(wide))
     assert made.status_code == 200
     assert made.json()["result"]["structuredContent"]["owner"] == "alice@example.com"
 
 
-def test_revocation_drops_access_and_refresh_together(dev: DevGateway, http: httpx2.Client) -> None:
-    app = App(dev, http).register()
+def test_revocation_drops_access_and_refresh_together(
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
+) -> None:
+    app = App(oauth_dev, no_redirect_http).register()
     token = app.grant("bob", "calendar", "calendar.read")
-    assert _whoami(http, dev, token["access_token"])["user"] == "bob@example.com"
+    assert _whoami(no_redirect_http, oauth_dev, token["access_token"])["user"] == "bob@example.com"
     form = {"token": token["access_token"], "client_id": app.client_id,
             "client_secret": app.client_secret}  # fmt: skip
-    assert http.post(f"{dev.upstream_url}/revoke", data=form).status_code == 200
-    url = dev.oauth_server_url("calendar")
-    assert _call(http, url, token["access_token"], "calendar_whoami").status_code == 401
+    assert no_redirect_http.post(f"{oauth_dev.upstream_url}/revoke", data=form).status_code == 200
+    url = oauth_dev.oauth_server_url("calendar")
+    assert _call(no_redirect_http, url, token["access_token"], "calendar_whoami").status_code == 401
     refresh = app.token(grant_type="refresh_token", refresh_token=token["refresh_token"])
     assert refresh.status_code == 401
 
 
-def test_a_token_is_refused_by_any_other_resource(dev: DevGateway, http: httpx2.Client) -> None:
-    app = App(dev, http).register()
+def test_a_token_is_refused_by_any_other_resource(
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client
+) -> None:
+    app = App(oauth_dev, no_redirect_http).register()
     calendar = app.grant("alice", "calendar", "calendar.read")["access_token"]
     inbox = app.grant("alice", "inbox", "mail.read")["access_token"]
-    inbox_url = dev.oauth_server_url("inbox")
-    refused = _call(http, inbox_url, calendar, "mail_whoami")
+    inbox_url = oauth_dev.oauth_server_url("inbox")
+    refused = _call(no_redirect_http, inbox_url, calendar, "mail_whoami")
     assert refused.status_code == 401
     assert 'error="invalid_token"' in refused.headers["www-authenticate"]
-    mine = _call(http, inbox_url, inbox, "list_messages")
+    mine = _call(no_redirect_http, inbox_url, inbox, "list_messages")
     assert mine.json()["result"]["structuredContent"]["owner"] == "alice@example.com"
 
 
-def test_the_mcp_sdk_oauth_client_runs_the_flow_and_steps_up(dev: DevGateway) -> None:
+def test_the_mcp_sdk_oauth_client_runs_the_flow_and_steps_up(oauth_dev: DevGateway) -> None:
     """Interop: the MCP SDK's own OAuth client (discovery, DCR, PKCE, step-up)."""
     import asyncio
 
@@ -440,7 +467,7 @@ def test_the_mcp_sdk_oauth_client_runs_the_flow_and_steps_up(dev: DevGateway) ->
     callbacks: list[str] = []
 
     async def redirect(url: str) -> None:
-        result = await dev.abrowser_consent(url, "bob", follow_callback=False)
+        result = await oauth_dev.abrowser_consent(url, "bob", follow_callback=False)
         assert result.callback_url is not None
         callbacks.append(result.callback_url)
 
@@ -449,7 +476,7 @@ def test_the_mcp_sdk_oauth_client_runs_the_flow_and_steps_up(dev: DevGateway) ->
         return AuthorizationCodeResult(code=query["code"][0], state=query["state"][0])
 
     async def run() -> tuple[Any, Any]:
-        url = dev.oauth_server_url("calendar")
+        url = oauth_dev.oauth_server_url("calendar")
         meta = OAuthClientMetadata(client_name="SDK client", redirect_uris=[REDIRECT])  # type: ignore[list-item]
         auth = OAuthClientProvider(url, meta, Memory(), redirect, callback)
         async with Client(url, auth=auth) as client:
@@ -466,13 +493,13 @@ def test_the_mcp_sdk_oauth_client_runs_the_flow_and_steps_up(dev: DevGateway) ->
     assert len(callbacks) == 2  # the first consent, then the step-up
 
 
-def test_the_cli_banner_shows_the_direct_url(dev: DevGateway) -> None:
+def test_the_cli_banner_shows_the_direct_url(oauth_dev: DevGateway) -> None:
     from mcp_gateway_tools.devgateway._cli import _banner
 
-    banner = _banner(dev, "deleted at exit")
-    assert f"{dev.oauth_server_url('calendar')}  (OAuth-protected" in banner
-    assert dev.url("calendar") not in banner
-    assert dev.url("mail") in banner
+    banner = _banner(oauth_dev, "deleted at exit")
+    assert f"{oauth_dev.oauth_server_url('calendar')}  (OAuth-protected" in banner
+    assert oauth_dev.url("calendar") not in banner
+    assert oauth_dev.url("mail") in banner
 
 
 def test_config_keeps_mcp_oauth_to_hosted_samples_outside_virtual_servers() -> None:
@@ -488,13 +515,13 @@ def test_config_keeps_mcp_oauth_to_hosted_samples_outside_virtual_servers() -> N
 
 @pytest.mark.browser
 def test_sign_in_and_consent_in_a_real_browser(
-    dev: DevGateway, http: httpx2.Client, chromium_path: str
+    oauth_dev: DevGateway, no_redirect_http: httpx2.Client, chromium_path: str
 ) -> None:
     """Chromium signs in as alice, sees who asks for what, approves, and lands on the
     app's redirect URI with a code for alice (though ``login_hint`` names bob)."""
     from playwright.sync_api import sync_playwright
 
-    app = App(dev, http).register("Browser App")
+    app = App(oauth_dev, no_redirect_http).register("Browser App")
     link = app.authorization_url("calendar", "calendar.read", login_hint="bob@example.com")
     landed: list[str] = []
 
@@ -508,7 +535,7 @@ def test_sign_in_and_consent_in_a_real_browser(
             page = browser.new_page()
             page.route(f"{REDIRECT}**", app_callback)
             page.goto(link)
-            page.fill("#password", dev.tokens.user("alice"))
+            page.fill("#password", oauth_dev.tokens.user("alice"))
             page.click("#sign-in")
             page.wait_for_selector("main[data-outcome='consent']")
             assert page.locator("#user").inner_text() == "alice@example.com"
@@ -521,4 +548,6 @@ def test_sign_in_and_consent_in_a_real_browser(
     assert landed
     assert "code=" in landed[0]
     token = app.exchange(landed[0]).json()
-    assert _whoami(http, dev, token["access_token"])["user"] == "alice@example.com"
+    assert (
+        _whoami(no_redirect_http, oauth_dev, token["access_token"])["user"] == "alice@example.com"
+    )
