@@ -157,6 +157,8 @@ class GatewayTool(BaseTool):
         if (invalid := self._invalid(arguments)) is not None:
             return self._render(Failure(invalid), _call_id(args))
         emitter = Emitter(config, self.authorization_callback)
+        context = self._context(arguments, config)
+        del config  # may hold a plain-str token: no frame of ours keeps it (tracebacks)
 
         async def perform(step: Step) -> Any:
             if isinstance(step, Call):
@@ -169,7 +171,7 @@ class GatewayTool(BaseTool):
                 return await ask_app(step.handler, step.request)
             return await self._apause(step, emitter)
 
-        outcome = await adrive(tool_flow(self._context(arguments, config)), perform)
+        outcome = await adrive(tool_flow(context), perform)
         return self._render(outcome, _call_id(args))
 
     def _run(self, *args: Any, **arguments: Any) -> Output:
@@ -181,6 +183,8 @@ class GatewayTool(BaseTool):
         if (invalid := self._invalid(arguments)) is not None:
             return self._render(Failure(invalid), _call_id(args))
         emitter = Emitter(config, self.authorization_callback)
+        context = self._context(arguments, config)
+        del config  # as in _arun
 
         def perform(step: Step) -> Any:
             if isinstance(step, Call):
@@ -191,7 +195,7 @@ class GatewayTool(BaseTool):
                 return run_sync(ask_app(step.handler, step.request))
             return self._pause(step, emitter)
 
-        outcome = drive(tool_flow(self._context(arguments, config)), perform)
+        outcome = drive(tool_flow(context), perform)
         return self._render(outcome, _call_id(args))
 
     # -- the steps -------------------------------------------------------------------
