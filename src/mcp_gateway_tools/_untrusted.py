@@ -54,6 +54,7 @@ def _plain(secret: str | SecretStr | None) -> str | None:
     return value if value and len(value) >= MIN_SECRET else None
 
 
+@lru_cache(maxsize=256)
 def json_escaped_pattern(secret: str) -> str:
     """A regex for ``secret`` as JSON source may spell it: each character itself or its
     ``\\u00XX`` escape (either case), ``/`` also as ``\\/``; the backslash may be
