@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 import types
 from typing import Any
+
+import pytest
 
 PACKAGE = "mcp_gateway_tools"
 
@@ -88,3 +91,20 @@ def pytest_configure(config: Any) -> None:
         ours = name == PACKAGE or name.startswith(PACKAGE + ".")
         if ours and module is not None and "__getattr__" not in vars(module):
             module.__getattr__ = _missing_attribute(module)  # type: ignore[method-assign]
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: Any) -> None:
+    """Leave at once: the old tree may leave a non-daemon thread running, which would
+    keep the interpreter alive after the report (the summary and junit XML are out)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status)
