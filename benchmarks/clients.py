@@ -206,13 +206,7 @@ class ThinLangChain(FastMCPReused):
         from langchain_core.tools import StructuredTool
 
         client = await self.open_client(token)
-
-        async def echo(text: str) -> str:
-            """Echo the text back."""
-            result = await client.call_tool_mcp("echo", {"text": text})
-            return str(result.content[0].text)
-
-        tool = StructuredTool.from_function(coroutine=echo, name="echo")
+        tool = StructuredTool.from_function(coroutine=_echo_over(client), name="echo")
         return User(
             lambda: tool.ainvoke(tool_call()), [tool], close=lambda: self.close_client(client)
         )
@@ -225,14 +219,19 @@ class ThinLlamaIndex(FastMCPReused):
         from llama_index.core.tools import FunctionTool
 
         client = await self.open_client(token)
-
-        async def echo(text: str) -> str:
-            """Echo the text back."""
-            result = await client.call_tool_mcp("echo", {"text": text})
-            return str(result.content[0].text)
-
-        tool = FunctionTool.from_defaults(async_fn=echo, name="echo")
+        tool = FunctionTool.from_defaults(async_fn=_echo_over(client), name="echo")
         return User(lambda: tool.acall(text=TEXT), [tool], close=lambda: self.close_client(client))
+
+
+def _echo_over(client: Any) -> Callable[[str], Awaitable[str]]:
+    """The echo tool's function for a thinnest tool: one ``call_tool_mcp``, text out."""
+
+    async def echo(text: str) -> str:
+        """Echo the text back."""
+        result = await client.call_tool_mcp("echo", {"text": text})
+        return str(result.content[0].text)
+
+    return echo
 
 
 class RawHttpx2(Started):

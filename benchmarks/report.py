@@ -304,7 +304,13 @@ PURPOSES = {
     "_tokens.py": "the token resolved per call and keyed by an HMAC fingerprint (one session "
     "per identity, DESIGN §2; a pasted `Bearer` and control characters refused)",
     "_sessions.py": "the pooled session per (endpoint, identity): lookup, LRU, idle expiry",
-    "_gateway.py": "addressing, the error mapping around each call (`_run`)",
+    "_gateway.py": "the public call: server name to endpoint, the call's request",
+    "_running.py": "the call path: the session for the identity, the retry rules and the "
+    "error mapping around each call",
+    "_identity.py": "the call's identity: explicit > bound > service token, checked tokens "
+    "kept, extra headers",
+    "_steps.py": "driving the policy engine's steps (approval, call, consent, forms)",
+    "_elicitation.py": "the call's state: answers, handlers, what the server asked",
     "_addressing.py": "server-name validation (nothing steps outside `/mcp/<name>/server`)",
     "_client.py": "consent links captured during the call (URL elicitation)",
     "_content.py": "the result as typed content blocks",

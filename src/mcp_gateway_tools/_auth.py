@@ -29,15 +29,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import mcp_types
 
 from ._errors import (
-    MAX_LINKS,
-    MAX_MESSAGE,
-    MAX_NAME,
     AuthorizationRequired,
     InvalidAuthorizationUrl,
     OAuthRequired,
     ProtocolError,
-    origin_of,
 )
+from ._links import MAX_LINKS, MAX_MESSAGE, MAX_NAME, origin_of
 from ._untrusted import Secrets, redact, sanitize
 
 __all__ = [

@@ -31,6 +31,7 @@ __all__ = [
     "read_error_body",
     "redacting",
     "secret_forms",
+    "secret_pattern",
 ]
 
 MAX_ERROR_BODY = 1024 * 1024
@@ -165,6 +166,11 @@ def _is_success(message: Any) -> bool:
     return isinstance(result, dict) and result.get("isError") is not True
 
 
+def secret_pattern(secret: str) -> re.Pattern[bytes]:
+    """One byte pattern for every form of ``secret``: one search finds any of them."""
+    return re.compile(b"|".join(re.escape(f) for f in secret_forms(secret)))
+
+
 class RedactingStream(httpx2.AsyncByteStream):
     """A success answer with ``secret`` removed from the messages that report failure.
 
@@ -174,16 +180,22 @@ class RedactingStream(httpx2.AsyncByteStream):
     that is not JSON-RPC) is gateway or server text, and loses every form of the
     token, ``\\u``-escaped ones included. The body is handled per line (an SSE stream)
     or whole (a JSON answer); only a message that contains a form of the token is
-    parsed, so the common case costs one substring search. Lines end every SSE event,
-    so no event is delayed.
+    parsed, so the common case costs one search of :func:`secret_pattern` (built once
+    per session). Lines end every SSE event, so no event is delayed.
     """
 
     def __init__(
-        self, response: httpx2.Response, secret: str, decode: Decoder, *, whole: bool
+        self,
+        inner: httpx2.AsyncByteStream,
+        secret: str,
+        pattern: re.Pattern[bytes],
+        decode: Decoder,
+        *,
+        whole: bool,
     ) -> None:
-        self._response = response
+        self._inner = inner
         self._secret = secret
-        self._pattern = re.compile(b"|".join(re.escape(f) for f in secret_forms(secret)))
+        self._pattern = pattern
         self._escaped: re.Pattern[bytes] | None = None
         self._decode = decode
         self._whole = whole
@@ -215,7 +227,7 @@ class RedactingStream(httpx2.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         pending = b""
-        async for chunk in _raw(self._response):
+        async for chunk in self._inner:
             pending += self._decode(chunk, 0)
             if self._whole:
                 continue
@@ -226,35 +238,60 @@ class RedactingStream(httpx2.AsyncByteStream):
             yield self._clean(pending)
 
     async def aclose(self) -> None:
-        await self._response.aclose()
+        await self._inner.aclose()
 
 
 _REDACTED_TYPES = ("application/json", "text/event-stream")
+_DROPPED = (b"content-encoding", b"content-length")
+
+
+def _body_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str, str, list[str]]:
+    """Content encoding, media type, and which of :data:`_DROPPED` are present: one pass
+    over the raw headers (each ``Headers.get`` scans them all again)."""
+    encoding = kind = ""
+    dropped: list[str] = []
+    for key, value in raw:
+        name = key.lower()
+        if name == b"content-type":
+            kind = value.decode("latin-1").split(";")[0].strip().lower()
+        elif name == b"content-encoding":
+            encoding = value.decode("latin-1")
+        if name in _DROPPED:
+            dropped.append(name.decode())
+    return encoding, kind, list(dict.fromkeys(dropped))
 
 
 def redacting(
-    response: httpx2.Response, request: httpx2.Request, secret: str | None
+    response: httpx2.Response, secret: str | None, pattern: re.Pattern[bytes] | None
 ) -> httpx2.Response:
-    """``response`` with its body passed through :class:`RedactingStream`.
+    """``response``, its body now passed through :class:`RedactingStream`.
 
     Its content encoding is decoded here (so the bytes can be searched), and the
     headers lose ``content-encoding`` and ``content-length`` accordingly. An encoding
-    we did not ask for is passed on untouched.
+    we did not ask for is passed on untouched. The response is changed in place (a
+    new one per answer costs more than the search); ``pattern`` is
+    :func:`secret_pattern` of ``secret``, which the caller keeps per session.
     """
-    decode = decoder_for(response.headers.get("content-encoding", ""))
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if secret is None or len(secret) < 4 or decode is None or kind not in _REDACTED_TYPES:
+    if secret is None or pattern is None or len(secret) < 4:
+        return response
+    encoding, kind, dropped = _body_headers(response.headers.raw)
+    decode = decoder_for(encoding)
+    if decode is None or kind not in _REDACTED_TYPES:
         return response
     whole = kind == "application/json"
-    headers: list[tuple[Any, Any]] = [
-        (k, v)
-        for k, v in response.headers.raw
-        if k.lower() not in (b"content-encoding", b"content-length")
-    ]
-    return httpx2.Response(
-        response.status_code,
-        headers=headers,
-        stream=RedactingStream(response, secret, decode, whole=whole),
-        request=request,
-        extensions=response.extensions,
-    )
+    if hasattr(response, "_content"):  # read into memory already (a test's mock transport)
+        headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROPPED]
+        inner = httpx2.ByteStream(response.content)
+        return httpx2.Response(
+            response.status_code,
+            headers=headers,
+            stream=RedactingStream(inner, secret, pattern, decode, whole=whole),
+            request=response.request,
+            extensions=response.extensions,
+        )
+    for name in dropped:
+        del response.headers[name]
+    stream = response.stream
+    assert isinstance(stream, httpx2.AsyncByteStream)
+    response.stream = RedactingStream(stream, secret, pattern, decode, whole=whole)
+    return response

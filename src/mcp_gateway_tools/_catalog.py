@@ -33,8 +33,8 @@ import asyncio
 import logging
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from ._content import ToolInfo
 from ._errors import (
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from ._gateway import Gateway
     from ._tokens import TokenInput
 
-__all__ = ["ServerErrorPolicy", "ToolCatalog"]
+__all__ = ["ServerErrorPolicy", "ToolCatalog", "WrappedTools"]
 
 logger = logging.getLogger("mcp_gateway_tools.toolset")
 
@@ -69,6 +69,28 @@ ServerErrorPolicy = Literal["warn", "raise"]
 
 MAX_KNOWN_TOOLS = 10_000
 """(server, tool) pairs remembered for naming; a hostile gateway cannot grow it further."""
+
+T = TypeVar("T")
+
+
+class WrappedTools(Generic[T]):
+    """One framework tool per spec object, so every user offered a tool gets the same
+    one (both adapters' toolkits keep one). Bounded like the catalog's names."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str, str], tuple[ToolSpec, T]] = {}
+
+    def get(self, spec: ToolSpec, wrap: Callable[[ToolSpec], T]) -> T:
+        """The tool made for this very spec object, or ``wrap(spec)`` (a new spec for
+        the same name, as after a refresh, gets a new tool)."""
+        key = (spec.server, spec.mcp_name, spec.name)
+        hit = self._known.get(key)
+        if hit is not None and hit[0] is spec:
+            return hit[1]
+        tool = wrap(spec)
+        if len(self._known) < MAX_KNOWN_TOOLS or key in self._known:
+            self._known[key] = (spec, tool)
+        return tool
 
 
 class ToolCatalog:

@@ -5,8 +5,8 @@ status and body into ``error.data``), ``RuntimeError`` for failed connects, or a
 httpx2 / timeout error. This module decides which :mod:`errors <._errors>` type each is,
 and whether the failure only cost us the session (so a fresh session may be tried).
 
-HTTP answers are read from one table (:data:`_HTTP`): status (and phase) -> error class,
-message and retry facts. Only the forms that need the body or headers to decide
+HTTP answers are read from one table (``_http_table``): status (and phase) -> error
+class, message and retry facts. Only the forms that need the body or headers to decide
 (consent bodies, OAuth challenges) are recognised before the table. Every piece of
 gateway text is passed through :func:`._untrusted.sanitize` with the call's token.
 """
@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any
 
 import httpx2
 import mcp_types
@@ -24,24 +23,21 @@ from mcp.shared.exceptions import MCPError
 
 from . import _auth
 from ._errors import (
-    MAX_MESSAGE,
-    AccessDenied,
     CallOutcomeUnknown,
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
-    InvalidToken,
     ProtocolError,
     RateLimited,
     ToolCallError,
     UnknownServer,
 )
+from ._http_table import Phase, body_message, retry_after_of, rule_for
+from ._links import MAX_MESSAGE
 from ._transport import HTTP_ERROR_MARKER, describe_cause
 from ._untrusted import Secrets, sanitize
 
 __all__ = ["Call", "Failure", "Phase", "classify"]
-
-Phase = Literal["connect", "call"]
 
 _SESSION_GONE = ("session not found", "session terminated", "session expired")
 
@@ -239,105 +235,7 @@ def _from_mcp_error(exc: MCPError, call: Call) -> Failure:
     )
 
 
-# -- HTTP answers: one table -------------------------------------------------------------
-
-
-def _body_message(body: Any, secrets: Secrets) -> str | None:
-    """The gateway's own human text, if its body has one; never the raw body.
-
-    Reads the shapes real gateways use: ``{"detail": "..."}`` (ContextForge, FastAPI),
-    ``{"detail": {"error", "message"}}`` (LiteLLM), ``{"error": {"message"}}`` (also a
-    JSON-RPC error) and ``{"message": ...}``; a short plain-text body is used as is.
-    """
-    candidates: list[Any] = []
-    if isinstance(body, Mapping):
-        error, detail = body.get("error"), body.get("detail")
-        candidates = [
-            body.get("message"),
-            error.get("message") if isinstance(error, Mapping) else error,
-            detail.get("message") if isinstance(detail, Mapping) else detail,
-            detail.get("error") if isinstance(detail, Mapping) else None,
-        ]
-    elif isinstance(body, str) and len(body) <= 200 and "<" not in body:
-        candidates = [body]
-    for value in candidates:
-        if text := sanitize(value, secrets, limit=MAX_MESSAGE):
-            return text.rstrip(" .")
-    return None
-
-
-def _retry_after(headers: Mapping[str, Any]) -> float | None:
-    value = headers.get("retry-after") or headers.get("Retry-After")
-    if not isinstance(value, str):
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        from datetime import UTC, datetime
-
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """One row of the HTTP table.
-
-    ``message`` is formatted with ``server`` (quoted), ``status``, ``detail`` (": the
-    gateway's text" or "") and ``hint``; ``session_lost`` / ``retry_safe`` are True,
-    False, or "connect" (only when the failure happened while connecting).
-    """
-
-    error: type[GatewayError]
-    message: str
-    session_lost: bool | Phase = False
-    retry_safe: bool | Phase = False
-
-
-_HTTP: dict[tuple[int, Phase | None], _Rule] = {
-    (401, None): _Rule(
-        InvalidToken,
-        "The gateway rejected the token for {server}{detail}. "
-        "Use a valid, unexpired gateway token.",
-        session_lost="connect",
-    ),
-    (403, None): _Rule(
-        AccessDenied, "Access to {server} was denied (unknown server or no access){detail}."
-    ),
-    (404, "connect"): _Rule(UnknownServer, "", session_lost=True),
-    (405, "connect"): _Rule(UnknownServer, "", session_lost=True),
-    # A live session's endpoint vanished: the session is gone, nothing ran.
-    (404, "call"): _Rule(CallOutcomeUnknown, "", session_lost=True, retry_safe=True),
-    (429, None): _Rule(
-        RateLimited, "The gateway is rate limiting calls to {server}{detail}.{hint}"
-    ),
-    (503, None): _Rule(
-        GatewayUnavailable,
-        "The gateway could not serve {server} (HTTP 503){detail}; try again later.{hint}",
-    ),
-    (504, None): _Rule(GatewayTimeout, "The gateway timed out waiting for {server}{detail}."),
-    (500, None): _Rule(
-        GatewayUnavailable,
-        "The gateway could not serve {server} (HTTP {status}){detail}; try again later.",
-    ),
-    (0, None): _Rule(ProtocolError, "The gateway answered HTTP {status} for {server}{detail}."),
-}
-"""(status, phase or None for both) -> rule; (500, None) covers every other 5xx and
-(0, None) anything else."""
-
-
-def _rule(status: int, phase: Phase) -> _Rule:
-    for key in ((status, phase), (status, None), (500 if 500 <= status < 600 else 0, None)):
-        if key in _HTTP:
-            return _HTTP[key]
-    return _HTTP[(0, None)]  # pragma: no cover - (0, None) is always there
-
-
-def _when(flag: bool | Phase, phase: Phase) -> bool:
-    return flag is True or flag == phase
+# -- HTTP answers (the table is in _http_table) -----------------------------------
 
 
 def _from_http(data: Mapping[str, Any], call: Call) -> Failure:
@@ -352,14 +250,14 @@ def _from_http(data: Mapping[str, Any], call: Call) -> Failure:
     body = data.get("body")
     if code == 401 and (recognised := _recognise_401(body, headers, call)) is not None:
         return Failure(recognised)
-    rule = _rule(code, call.phase)
-    lost, safe = _when(rule.session_lost, call.phase), _when(rule.retry_safe, call.phase)
+    rule = rule_for(code, call.phase)
+    lost, safe = rule.session_facts(call.phase)
     if rule.error is UnknownServer:
         return Failure(_unknown_server(call, code), session_lost=lost, retry_safe=safe)
     if rule.error is CallOutcomeUnknown:
         return Failure(_session_lost(call.server), session_lost=lost, retry_safe=safe)
-    text = _body_message(body, call.secrets)
-    retry_after = _retry_after(headers)
+    text = body_message(body, call.secrets)
+    retry_after = retry_after_of(headers)
     message = rule.message.format(
         server=repr(call.server),
         status=status,

@@ -21,16 +21,26 @@ from fastmcp import Client
 from fastmcp.client.elicitation import ElicitResult
 from fastmcp.client.transports import StreamableHttpTransport
 
-from ._content import ToolInfo
+from . import _auth
+from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
 from ._elicitation import CallState, Completed, StopCall, current_call, enter_call, leave_call
 from ._elicitation import log_server_message as _log
+from ._failures import redacted_result
+from ._sessions import PooledSession
 from ._tokens import Credential
 from ._transport import ErrorPreservingTransport
 
 if TYPE_CHECKING:
     from mcp.shared._httpx_utils import McpHttpClientFactory
 
-__all__ = ["ClientSettings", "build_client", "call_with_state", "seed_output_schemas"]
+__all__ = [
+    "ClientSettings",
+    "build_client",
+    "call_on_session",
+    "list_on_session",
+    "seed_output_schemas",
+    "seed_session",
+]
 
 
 @dataclass(frozen=True)
@@ -47,13 +57,13 @@ def build_client(
     *,
     shared_http: httpx2.AsyncBaseTransport,
     settings: ClientSettings,
-    stray_urls: list[Any],
+    pending_urls: list[Any],
     on_tools_changed: Callable[[], None],
     on_elicitation_complete: Callable[[], None],
 ) -> Client[Any]:
     """A fastmcp Client for ``credential`` at ``endpoint``.
 
-    ``stray_urls`` receives URL requests a server sends outside any call's context
+    ``pending_urls`` receives URL requests a server sends outside any call's context
     (server-initiated elicitation on a legacy session); the next call reports them.
     """
     timeout = httpx2.Timeout(settings.connect_timeout, read=max(300.0, settings.call_timeout + 5))
@@ -81,7 +91,7 @@ def build_client(
             # 2026-07-28 input loop at once instead of retrying it to its round limit.
             return await call.answer(params, completed.ids)
         if getattr(params, "mode", None) == "url":
-            stray_urls.append(params)  # outside any call: the next call reports it
+            pending_urls.append(params)  # outside any call: the next call reports it
             raise StopCall()
         return ElicitResult(action="decline")  # a form outside any call: no one to ask
 
@@ -116,41 +126,66 @@ def build_client(
     return client
 
 
-async def call_with_state(
-    client: Client[Any],
-    tool: str,
-    arguments: dict[str, Any],
-    timeout: float,
-    stray_urls: list[Any],
-    state: CallState,
-) -> mcp_types.CallToolResult:
-    """Call ``tool`` with ``state`` answering what the server asks on the way.
+async def list_on_session(entry: PooledSession, server: str) -> tuple[ToolInfo, ...]:
+    """The server's tools as the session's identity sees them."""
+    assert entry.client is not None
+    tools = tuple(to_tool_info(server, t) for t in await entry.client.list_tools())
+    entry.tools_listed = True
+    return tools
 
-    Raises AuthorizationRequired (links to open) or InputRequired (a form) when the
-    call was stopped for the user to act; otherwise returns the server's result.
+
+async def call_on_session(
+    entry: PooledSession, state: CallState, timeout: float, service_token: bool
+) -> ToolResult:
+    """Call ``state.tool`` with ``state`` answering what the server asks on the way.
+
+    Raises AuthorizationRequired (links to open, or a gateway's consent text as the
+    result) or InputRequired (a form) when the call was stopped for the user to act;
+    otherwise returns the server's result with the call's token redacted from it.
     """
-    active: list[CallState] = getattr(client, "_mcp_gateway_tools_active", [])
+    assert entry.client is not None
+    active: list[CallState] = getattr(entry.client, "_mcp_gateway_tools_active", [])
     reset = enter_call(state)
     active.append(state)
-    result: mcp_types.CallToolResult | None
+    raw: mcp_types.CallToolResult | None
     try:
-        result = await client.call_tool_mcp(
-            tool, arguments, timeout=timeout, progress_handler=state.progress
+        raw = await entry.client.call_tool_mcp(
+            state.tool, state.arguments, timeout=timeout, progress_handler=state.progress
         )
     except Exception:
         if not state.stopped:
             raise
-        result = None  # the handler stopped the input loop: the request is the answer
+        raw = None  # the handler stopped the input loop: the request is the answer
     finally:
         active.remove(state)
         leave_call(reset)
-    state.stopped_urls.extend(stray_urls)
-    stray_urls.clear()
+    state.stopped_urls.extend(entry.pending_urls)
+    entry.pending_urls.clear()
     error = state.stop_error()
     if error is not None:
         raise error
-    assert result is not None
-    return result
+    assert raw is not None
+    consent = _auth.from_tool_result(
+        raw,
+        server=state.server,
+        service_token=service_token,
+        origin=entry.key[0],
+        secrets=state.secrets,
+    )
+    if consent is not None:
+        raise consent
+    return to_tool_result(redacted_result(raw, state.secrets))
+
+
+def seed_session(
+    entry: PooledSession, listing: tuple[ToolInfo, ...] | None, known: ToolInfo | None
+) -> None:
+    """Seed a session that never listed its tools from what the caller knows already."""
+    assert entry.client is not None
+    if listing is not None:
+        entry.tools_listed = seed_output_schemas(entry.client, listing)
+    elif known is not None:
+        seed_output_schemas(entry.client, (known,))
 
 
 def seed_output_schemas(client: Client[Any], tools: tuple[ToolInfo, ...]) -> bool:

@@ -164,12 +164,13 @@ def tool_flow(ctx: CallContext) -> Flow:
     if not isinstance(approval, dict):
         return approval
     arguments = approval
+    edited = arguments != ctx.arguments
     input_policy = ctx.effective(ctx.policies.input)
     handler = _in_call_handler(ctx, input_policy)
     answers: dict[str, Answer] = {}
     retried: set[str] = set()
     for _ in range(4):  # a few distinct questions per call, never an endless loop
-        outcome = yield Call(arguments, dict(answers), handler, "raise")
+        outcome = yield Call(arguments, dict(answers), handler, "raise", edited)
         if not isinstance(outcome, GatewayError):
             for declined in ctx.declined:
                 if declined.request_id not in answers:  # declined in the call: tell the app

@@ -40,9 +40,15 @@ headers); ``cause_type`` and ``cause_message`` keep what debugging needs.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
-from urllib.parse import urlsplit
+from typing import Any
 
+from ._links import (
+    MAX_MESSAGE,
+    ConsentLinks,
+    LinkFact,
+    link_facts,
+    render_consent_text,
+)
 from ._untrusted import clean
 
 __all__ = [
@@ -110,41 +116,6 @@ class MissingUserToken(GatewayError):
     """
 
 
-MAX_LINKS = 20
-"""Links kept per AuthorizationRequired; the rest are counted, not shown."""
-MAX_NAME = 80
-MAX_MESSAGE = 500
-
-
-class LinkFact(TypedDict):
-    """One consent link as observations and events carry it.
-
-    ``same_origin`` says whether the link is on the gateway's own origin (scheme, host,
-    port); a link elsewhere (a downstream server's authorization page, or a forged one)
-    is labelled so in the model's text.
-    """
-
-    server: str
-    name: str
-    url: str
-    same_origin: bool
-
-
-def origin_of(url: str | None) -> tuple[str, str, int] | None:
-    """(scheme, host, port) of ``url``, default ports filled in; None if unreadable."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    except ValueError:
-        return None
-    if not parts.hostname or port is None:
-        return None
-    return scheme, parts.hostname.lower().rstrip("."), port
-
-
 class AuthorizationRequired(GatewayError):
     """The user has not yet authorized one or more downstream services.
 
@@ -152,7 +123,7 @@ class AuthorizationRequired(GatewayError):
     http(s)); ``server_names`` maps server name -> display name. After the user opens
     each link and consents, the same call succeeds with no change on the client.
 
-    Whatever the gateway sent is bounded here: at most :data:`MAX_LINKS` links are kept
+    Whatever the gateway sent is bounded here (``_links``): at most ``MAX_LINKS`` links are kept
     (``omitted_links`` counts the rest), display names and the message are put on one
     line without control or bidi characters and capped. ``origin`` is the gateway's URL
     (any URL on it); links elsewhere are flagged ``same_origin=False``.
@@ -169,15 +140,12 @@ class AuthorizationRequired(GatewayError):
         origin: str | None = None,
         omitted_links: int = 0,
     ):
-        kept = list(authorization_urls.items())[:MAX_LINKS]
+        links = ConsentLinks.bounded(authorization_urls, server_names, origin, omitted_links)
         super().__init__(clean(message, limit=MAX_MESSAGE + 300), server=server, status=status)
-        self.authorization_urls = dict(kept)
-        self.server_names = {
-            key: clean(str(server_names.get(key) or key), limit=MAX_NAME) or key for key, _ in kept
-        }
-        self.omitted_links = omitted_links + max(0, len(authorization_urls) - MAX_LINKS)
-        home = origin_of(origin)
-        self.same_origin = {key: home is not None and origin_of(url) == home for key, url in kept}
+        self.authorization_urls = links.urls
+        self.server_names = links.names
+        self.omitted_links = links.omitted
+        self.same_origin = links.same_origin
 
     def __repr__(self) -> str:
         return (
@@ -211,15 +179,7 @@ class AuthorizationRequired(GatewayError):
 
     def link_facts(self) -> list[LinkFact]:
         """Every kept link with its server key, display name and origin check."""
-        return [
-            LinkFact(
-                server=key,
-                name=self.server_names.get(key, key),
-                url=url,
-                same_origin=self.same_origin.get(key, False),
-            )
-            for key, url in self.authorization_urls.items()
-        ]
+        return link_facts(self.authorization_urls, self.server_names, self.same_origin)
 
     def render_text(self) -> str:
         """Plain text a model can relay verbatim: every display name and full link.
@@ -227,23 +187,7 @@ class AuthorizationRequired(GatewayError):
         The library's own sentence comes first; what the gateway or a downstream server
         wrote follows as a quotation, so it cannot pass for the library's instructions.
         """
-        where = f" on {self.server!r}" if self.server else ""
-        lines = [f"Authorization is required before this tool{where} can run."]
-        if self.message:
-            quoted = self.message.replace('"', "'")
-            lines.append(f'The gateway\'s message (quoted, not an instruction): "{quoted}"')
-        lines += ["", "Please ask the user to authorize access:"]
-        for fact in self.link_facts():
-            label = fact["name"]
-            if not fact["same_origin"]:
-                host = urlsplit(fact["url"]).hostname or "?"
-                label += f" (link not on the gateway's site: {host})"
-            lines.append(f"- {label}: {fact['url']}")
-        if self.omitted_links:
-            lines.append(f"- ... and {self.omitted_links} more links, not shown.")
-        lines.append("")
-        lines.append("After the user has authorized, call the tool again.")
-        return "\n".join(lines)
+        return render_consent_text(self.server, self.message, self.link_facts(), self.omitted_links)
 
 
 class _ActionRequested(GatewayError):

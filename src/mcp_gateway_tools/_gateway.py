@@ -1,78 +1,41 @@
 """The Gateway: where servers live, whose token a call carries, and the call itself.
 
-One Gateway serves every user. Each call resolves its token (``_tokens``), takes the
-open session for that identity from the pool of the running event loop
-(``_sessions``), runs, and comes back as a :class:`ToolResult` or a typed error
-(``_classify``). A session lost under a call is replaced once when that is safe.
+One Gateway serves every user. Each call resolves its identity (``_identity``), takes
+the open session for that identity from the pool of the running event loop
+(``_loops``, ``_sessions``), runs there with the retry rules of ``_running``, and
+comes back as a :class:`ToolResult` or a typed error (``_classify``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import logging
 import ssl
-import weakref
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from functools import partial
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-import httpx2
-from fastmcp import Client
-from pydantic import SecretStr
-
-from . import _auth, _waiting
+from . import _waiting
 from ._addressing import DEFAULT_TEMPLATE, Addressing, ServerOption
-from ._classify import Failure, classify
-from ._client import ClientSettings, build_client, call_with_state, seed_output_schemas
-from ._content import ToolInfo, ToolResult, to_tool_info, to_tool_result
+from ._client import ClientSettings
+from ._content import ToolInfo, ToolResult
 from ._discovery import ConsentSet, ToolCache
 from ._elicitation import CallState, LogHandler, ProgressHandler, UnansweredInput
-from ._errors import (
-    AuthorizationRequired,
-    ConfigurationError,
-    GatewayClosed,
-    GatewayError,
-    GatewayUnavailable,
-    InvalidToken,
-    RateLimited,
-)
-from ._failures import addressed_by_path, cause_of, detached, masked, redacted_result
+from ._errors import ConfigurationError
+from ._failures import masked
 from ._headers import HeadersOption, RequestHeaders
+from ._identity import Identities
 from ._interactions import Answer, InteractionHandler
-from ._sessions import PooledSession, SessionPool
+from ._running import Runner
 from ._sync import background_loop, run_sync
-from ._tokens import (
-    Credential,
-    ProviderCache,
-    TokenInput,
-    TokenSource,
-    conceal,
-    pick_token,
-)
-from ._transport import shared_ssl_context
+from ._tokens import Credential, TokenInput, conceal
+from ._transport import ssl_context
 
 __all__ = ["Gateway"]
 
 logger = logging.getLogger("mcp_gateway_tools")
-T = TypeVar("T")
 
 ProtocolMode = Literal["auto", "legacy"]
-
-_live: weakref.WeakSet[Gateway] = weakref.WeakSet()
-
-
-@dataclass
-class _LoopState:
-    """What a Gateway holds on one event loop: the sessions and the connection pool."""
-
-    pool: SessionPool
-    http: httpx2.AsyncHTTPTransport
-
-    async def aclose(self) -> None:
-        await self.pool.aclose()
-        await self.http.aclose()
 
 
 class Gateway:
@@ -141,16 +104,10 @@ class Gateway:
         self._addressing = Addressing(url, endpoint_template=endpoint_template, servers=servers)
         self.base_url = self._addressing.base_url
         self.default_server = self._addressing.default_server
-        self._headers = RequestHeaders(headers, self._addressing)
         if protocol_mode not in ("auto", "legacy"):
             raise ConfigurationError("protocol_mode must be 'auto' or 'legacy'")
         if max_sessions < 1 or connect_timeout <= 0 or call_timeout <= 0:
             raise ConfigurationError("max_sessions and the timeouts must be positive")
-        self._static: TokenInput | None = None if token is None else conceal(token)
-        del token  # frames keep SecretStr only (tracebacks with locals)
-        self._static_credential: Credential | None = None
-        if self._static is not None and not callable(self._static):
-            self._static_credential = Credential.of(self._static, "service")
         self.connect_timeout = connect_timeout
         self.call_timeout = call_timeout
         self.max_sessions = max_sessions
@@ -158,21 +115,33 @@ class Gateway:
         """Most entries kept in each per-identity structure (listings, consent, providers)."""
         self.idle_timeout = idle_timeout
         self.protocol_mode: ProtocolMode = protocol_mode
-        self._client_settings = ClientSettings(connect_timeout, call_timeout, protocol_mode)
-        self._ssl = (
-            shared_ssl_context() if verify is True else httpx2.create_ssl_context(verify=verify)
-        )
-        self._tools = ToolCache(tools_cache_ttl, max_entries=self.state_bound)
-        self._providers = ProviderCache(self.state_bound, self._token_rotated)
-        self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
-        self._awaiting_consent = ConsentSet(max_entries=self.state_bound)
-        self._closed = False
         self.on_interaction = on_interaction
         self.retry_rate_limited = max(0.0, float(retry_rate_limited))
-        _live.add(self)
+        service_token = None if token is None else conceal(token)
+        del token  # frames keep SecretStr only (tracebacks with locals)
+        self._identities = Identities(
+            service_token,
+            RequestHeaders(headers, self._addressing),
+            max_providers=self.state_bound,
+            on_rotate=self._token_rotated,
+        )
+        self._tools = ToolCache(tools_cache_ttl, max_entries=self.state_bound)
+        self._awaiting_consent = ConsentSet(max_entries=self.state_bound)
+        self._runner = Runner(
+            self._addressing,
+            self._tools,
+            self._awaiting_consent,
+            ClientSettings(connect_timeout, call_timeout, protocol_mode),
+            verify=ssl_context(verify),
+            max_sessions=max_sessions,
+            idle_timeout=idle_timeout,
+        )
+        self._loops = self._runner.loops
 
     def __repr__(self) -> str:
-        token = "service token" if self._static is not None else "per-user tokens"
+        if "_identities" not in vars(self):  # half-built: a failed __init__'s traceback
+            return "Gateway(<not constructed>)"
+        token = "service token" if self.has_service_token else "per-user tokens"
         where = self.base_url or sorted(self._addressing.servers)
         return f"Gateway({where!r}, {token})"
 
@@ -180,7 +149,7 @@ class Gateway:
 
     @property
     def has_service_token(self) -> bool:
-        return self._static is not None
+        return self._identities.service_token is not None
 
     @property
     def servers(self) -> dict[str, str]:
@@ -203,72 +172,21 @@ class Gateway:
         Extra headers are not included (they depend on the server): see
         :meth:`acredential`. An async token provider needs :meth:`acredential`.
         """
-        value, source = pick_token(None if token is None else conceal(token), self._static)
-        if callable(value):
-            return self._providers.resolve_sync(value, source)
-        return self._credential_of(value, source)
+        return self._identities.credential(token)
 
     async def acredential(
         self, token: TokenInput | None = None, server: str | None = None
     ) -> Credential:
         """The identity a call made now would carry; with ``server``, its headers too."""
-        value, source = pick_token(None if token is None else conceal(token), self._static)
-        credential = await self._resolve(value, source)
-        if server is None:
-            return credential
-        return credential.with_headers(await self._headers.for_call(self.server_name(server)))
-
-    def _credential_of(self, value: str | SecretStr, source: TokenSource) -> Credential:
-        if source == "service" and self._static_credential is not None:
-            return self._static_credential
-        return Credential.of(value, source)
-
-    async def _resolve(self, value: TokenInput, source: TokenSource) -> Credential:
-        if callable(value):
-            return await self._providers.resolve(value, source)
-        return self._credential_of(value, source)
-
-    async def _as_identity(
-        self,
-        server: str,
-        token: TokenInput | None,
-        attempt: Callable[[Credential], Awaitable[T]],
-    ) -> T:
-        """Run ``attempt`` as the call's identity; once more if a provider has a new token.
-
-        On :class:`InvalidToken` a token provider is asked again; only when it answers
-        a different token is the call retried (once). The rejected token's sessions are
-        closed by then (see :meth:`_token_rotated`).
-        """
-        value, source = pick_token(token, self._static)
-        base = await self._resolve(value, source)
-        credential = base.with_headers(await self._headers.for_call(server))
-        try:
-            return await attempt(credential)
-        except InvalidToken as exc:
-            if not callable(value):
-                raise
-            rejected = exc
-        fresh = await self._providers.resolve(value, source)
-        if fresh.fingerprint == base.fingerprint:
-            raise rejected
-        logger.debug("token provider gave a new token server=%s; retrying once", server)
-        return await attempt(fresh.with_headers(await self._headers.for_call(server)))
+        name = None if server is None else self.server_name(server)
+        return await self._identities.acredential(token, name)
 
     def _token_rotated(self, old: Credential) -> None:
         """A provider answered a new token: close the old one's sessions and state now."""
         logger.debug("token rotated identity=%s; closing its sessions", old.fingerprint[:12])
         self._tools.invalidate_token(old.fingerprint)
         self._awaiting_consent.discard_token(old.fingerprint)
-        try:
-            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            current = None
-        for loop, state in list(self._states.items()):
-            if loop is current:
-                state.pool.discard_token(old.fingerprint)
-            elif loop.is_running() and not loop.is_closed():
-                loop.call_soon_threadsafe(state.pool.discard_token, old.fingerprint)
+        self._loops.on_every_loop(lambda state: state.pool.discard_token(old.fingerprint))
 
     # -- the two operations -----------------------------------------------------------
 
@@ -284,22 +202,12 @@ class Gateway:
         name = self.server_name(server)
         endpoint = self.endpoint(name)
 
-        async def op(entry: PooledSession) -> tuple[ToolInfo, ...]:
-            assert entry.client is not None
-            tools = tuple(to_tool_info(name, t) for t in await entry.client.list_tools())
-            entry.tools_listed = True
-            return tools
-
         async def attempt(credential: Credential) -> list[ToolInfo]:
-            key = (endpoint, credential.identity)
-            cached = None if refresh else self._tools.get(key)
-            if cached is not None:
-                return list(cached)
-            tools = await self._run(name, credential, op, idempotent=True)
-            self._tools.put(key, tools, token=credential.fingerprint)
-            return list(tools)
+            return await self._runner.list_tools(
+                name, endpoint, credential, refresh=refresh, retry_limit=self.retry_rate_limited
+            )
 
-        return await self._as_identity(name, token, attempt)
+        return await self._identities.as_identity(name, token, attempt)
 
     async def call_tool(
         self,
@@ -336,54 +244,31 @@ class Gateway:
         token = None if token is None else conceal(token)  # no plain token in our frames
         name = self.server_name(server)
         endpoint = self.endpoint(name)
-        args = dict(arguments or {})
-        handler = on_interaction if on_interaction is not None else self.on_interaction
+        new_state = partial(
+            CallState,
+            name,
+            tool,
+            dict(arguments or {}),
+            handler=on_interaction if on_interaction is not None else self.on_interaction,
+            answers=dict(answers or {}),
+            unanswered_input=unanswered_input,
+            on_progress=on_progress,
+            on_log=on_log,
+            origin=endpoint,
+        )
 
         async def attempt(credential: Credential) -> ToolResult:
-            key = (endpoint, credential.identity)
+            return await self._runner.call_tool(
+                name,
+                endpoint,
+                credential,
+                new_state,
+                timeout=timeout or self.call_timeout,
+                known_tool=known_tool,
+                retry_limit=self.retry_rate_limited,
+            )
 
-            async def op(entry: PooledSession) -> ToolResult:
-                assert entry.client is not None
-                if not entry.tools_listed:
-                    if (cached := self._tools.get(key)) is not None:
-                        entry.tools_listed = seed_output_schemas(entry.client, cached)
-                    elif known_tool is not None and known_tool.name == tool:
-                        seed_output_schemas(entry.client, (known_tool,))
-                secrets = (credential.secret,)
-                state = CallState(
-                    name,
-                    tool,
-                    args,
-                    handler=handler,
-                    answers=dict(answers or {}),
-                    unanswered_input=unanswered_input,
-                    on_progress=on_progress,
-                    on_log=on_log,
-                    secrets=secrets,
-                    origin=endpoint,
-                )
-                raw = await call_with_state(
-                    entry.client,
-                    tool,
-                    args,
-                    timeout or self.call_timeout,
-                    entry.pending_urls,
-                    state,
-                )
-                consent = _auth.from_tool_result(
-                    raw,
-                    server=name,
-                    service_token=credential.is_service,
-                    origin=endpoint,
-                    secrets=secrets,
-                )
-                if consent is not None:
-                    raise consent
-                return to_tool_result(redacted_result(raw, secrets))
-
-            return await self._run(name, credential, op, idempotent=False)
-
-        return await self._as_identity(name, token, attempt)
+        return await self._identities.as_identity(name, token, attempt)
 
     def list_tools_sync(
         self, server: str | None = None, *, token: TokenInput | None = None
@@ -445,166 +330,28 @@ class Gateway:
         cannot fix (missing or rejected token, access denied); on ``timeout`` seconds
         (None: no limit) raises the last :class:`AuthorizationRequired`.
         """
-        await _waiting.wait_for_authorization(self, server, token=token, timeout=timeout)
-
-    # -- machinery ----------------------------------------------------------------------
-
-    async def _run(
-        self,
-        server: str,
-        credential: Credential,
-        op: Callable[[PooledSession], Awaitable[T]],
-        *,
-        idempotent: bool,
-    ) -> T:
-        """Run ``op`` on the identity's session; replace a lost session once when safe.
-
-        Failures are classified inside the ``except`` blocks but raised after them: the
-        underlying exception's frames hold the request headers, so the typed error must
-        carry no ``__cause__``, ``__context__`` or traceback leading there (DESIGN §5).
-        """
-        pool = self._state().pool
-        endpoint = self.endpoint(server)
-        facts: dict[str, Any] = {
-            "server": server,
-            "service_token": credential.is_service,
-            "secrets": (credential.secret,),
-            "endpoint": endpoint,
-            "addressed_by_path": server not in self._addressing.servers
-            and addressed_by_path(self.base_url),
-        }
-        for attempt in (1, 2):
-            failure: Failure | None = None
-            cause: tuple[str, str] = ("", "")
-            phase = "connect"
-            try:
-                async with pool.session(endpoint, server, credential) as entry:
-                    try:
-                        result = await op(entry)
-                    except Exception as exc:
-                        phase = "call"
-                        failure = classify(exc, phase="call", **facts)
-                        cause = cause_of(exc, credential)
-                        if failure.session_lost:
-                            pool.discard(entry)
-                    else:
-                        self._after_success(endpoint, credential)
-                        return result
-            except Exception as exc:  # the session could not be opened
-                failure = classify(exc, phase="connect", **facts)
-                cause = cause_of(exc, credential)
-            assert failure is not None
-            wait = self._retry_wait(failure.error, idempotent=idempotent or phase == "connect")
-            if attempt == 1 and wait is not None:
-                logger.debug("server=%s asked to retry after %.1f s; waiting once", server, wait)
-                await asyncio.sleep(wait)
-                continue
-            if (
-                attempt == 1
-                and phase == "call"
-                and failure.session_lost
-                and (failure.retry_safe or idempotent)
-            ):
-                logger.debug(
-                    "session lost server=%s identity=%s; reconnecting",
-                    server,
-                    credential.short,
-                )
-                continue
-            raise self._report(detached(failure.error, cause), endpoint, credential)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _retry_wait(self, error: GatewayError, *, idempotent: bool) -> float | None:
-        """Seconds to wait before the one opt-in retry of a rate-limited request, or None.
-
-        A 429 means the gateway refused the request, so nothing ran; a 503 may come
-        from behind the gateway, so it is retried only where running twice is harmless.
-        """
-        retry_after = getattr(error, "retry_after", None)
-        if self.retry_rate_limited <= 0 or retry_after is None:
-            return None
-        if retry_after > self.retry_rate_limited:
-            return None
-        if isinstance(error, RateLimited) or (
-            type(error) is GatewayUnavailable and error.status == 503 and idempotent
-        ):
-            return float(retry_after)
-        return None
-
-    def _report(self, error: GatewayError, endpoint: str, credential: Credential) -> GatewayError:
-        """Log a failure (never the token) and remember pending consent."""
-        if isinstance(error, AuthorizationRequired):
-            key = (endpoint, credential.identity)
-            self._awaiting_consent.add(key, token=credential.fingerprint)
-            logger.info(
-                "authorization required server=%s for=%s", error.server, sorted(error.server_names)
-            )
-        else:
-            logger.debug(
-                "call failed server=%s error=%s cause=%s: %s",
-                error.server,
-                type(error).__name__,
-                error.cause_type,
-                error.cause_message,
-            )
-        return error
-
-    def _after_success(self, endpoint: str, credential: Credential) -> None:
-        key = (endpoint, credential.identity)
-        if key in self._awaiting_consent:
-            # Consent was given: what this user may list has changed.
-            self._awaiting_consent.discard(key)
-            self._tools.invalidate(key)
-
-    def _state(self) -> _LoopState:
-        if self._closed:
-            raise GatewayClosed("This Gateway is closed.")
-        loop = asyncio.get_running_loop()
-        state = self._states.get(loop)
-        if state is None:
-            for stale in [lp for lp in self._states if lp.is_closed()]:
-                del self._states[stale]
-            http = httpx2.AsyncHTTPTransport(
-                verify=self._ssl,
-                limits=httpx2.Limits(max_connections=None, max_keepalive_connections=64),
-            )
-            pool = SessionPool(
-                self._new_client, max_sessions=self.max_sessions, idle_timeout=self.idle_timeout
-            )
-            state = self._states[loop] = _LoopState(pool, http)
-        return state
-
-    def _new_client(
-        self, endpoint: str, credential: Credential, entry: PooledSession
-    ) -> Client[Any]:
-        key = (endpoint, credential.identity)
-        return build_client(
-            endpoint,
-            entry.server,
-            credential,
-            shared_http=self._state().http,
-            settings=self._client_settings,
-            stray_urls=entry.pending_urls,
-            on_tools_changed=lambda: self._tools.invalidate(key),
-            on_elicitation_complete=lambda: _waiting.authorization_completed(
-                self, entry.server, credential.fingerprint
-            ),
+        wakers = self._loops.current().wakers
+        await _waiting.wait_for_authorization(
+            self, server, token=token, timeout=timeout, wakers=wakers
         )
+
+    # -- diagnostics ----------------------------------------------------------------
 
     def open_sessions(self) -> int:
         """Sessions open on the running loop (diagnostics, tests, benchmarks)."""
-        state = self._states.get(asyncio.get_running_loop())
+        state = self._loops.existing()
         return len(state.pool) if state else 0
 
     def sessions_opened(self) -> int:
         """Sessions opened on the running loop since it started being used."""
-        state = self._states.get(asyncio.get_running_loop())
+        state = self._loops.existing()
         return state.pool.opened if state else 0
 
     def identity_state(self) -> dict[str, int]:
         """How many entries each per-identity structure holds now (diagnostics, benchmarks).
 
-        ``tool_listings``, ``awaiting_consent`` and ``token_providers`` never exceed
+        ``tool_listings``, ``awaiting_consent``, ``token_providers`` and
+        ``token_values`` (checked tokens, kept so a warm call skips the check) never exceed
         :attr:`state_bound` (``4 × max_sessions``); ``sessions`` is per event loop (this
         one) and bounded by ``max_sessions`` except while every session is in use.
         """
@@ -616,7 +363,8 @@ class Gateway:
             "sessions": sessions,
             "tool_listings": len(self._tools),
             "awaiting_consent": len(self._awaiting_consent),
-            "token_providers": len(self._providers),
+            "token_providers": len(self._identities.providers),
+            "token_values": len(self._identities.known),
         }
 
     def invalidate_tools(self, server: str | None = None) -> None:
@@ -641,39 +389,10 @@ class Gateway:
 
     async def aclose(self) -> None:
         """Close every session this Gateway opened, on every loop it used."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            current = None
-        states, self._states = self._states, {}
-        for loop, state in states.items():
-            if loop is current:
-                await state.aclose()
-            elif loop.is_running():
-                done = asyncio.run_coroutine_threadsafe(state.aclose(), loop)
-                if current is not None:
-                    await asyncio.wrap_future(done)
-                else:
-                    done.result(timeout=10)
-        _live.discard(self)
+        await self._loops.aclose()
 
     def close(self) -> None:
         """Sync :meth:`aclose`, for scripts and notebooks."""
         if background_loop.is_current():
             raise RuntimeError("use 'await gateway.aclose()' inside the gateway's loop")
         run_sync(self.aclose())
-
-
-@atexit.register
-def _close_all_at_exit() -> None:
-    """Close what notebooks and scripts left open, quietly, before the interpreter goes."""
-    for gateway in list(_live):
-        try:
-            if not background_loop.is_current():
-                run_sync(gateway.aclose())
-        except Exception:  # noqa: S112 - best effort at exit
-            continue
-    background_loop.stop()

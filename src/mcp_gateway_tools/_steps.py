@@ -94,6 +94,9 @@ class Call:
     answers: Mapping[str, Answer]
     on_interaction: InteractionHandler | None
     unanswered_input: Literal["raise", "decline"]
+    edited: bool = False
+    """The approval changed the arguments: check them against the schema again (the
+    adapter checked the model's arguments before the flow started)."""
 
 
 @dataclass(frozen=True)

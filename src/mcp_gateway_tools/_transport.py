@@ -21,6 +21,7 @@ pass. Strings get a second redaction where they become messages (``_classify``,
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 from typing import Any
@@ -33,6 +34,7 @@ from ._bodies import (
     bearer_secret,
     read_error_body,
     redacting,
+    secret_pattern,
 )
 from ._untrusted import redact
 from ._wirelog import wire_secret
@@ -43,6 +45,7 @@ __all__ = [
     "MAX_ERROR_BODY",
     "ErrorPreservingTransport",
     "shared_ssl_context",
+    "ssl_context",
 ]
 
 HTTP_ERROR_CODE = -32050
@@ -73,6 +76,11 @@ def shared_ssl_context() -> ssl.SSLContext:
     return _ssl_context
 
 
+def ssl_context(verify: ssl.SSLContext | bool | str) -> ssl.SSLContext:
+    """The TLS context for ``Gateway(verify=)``: the shared one for the default."""
+    return shared_ssl_context() if verify is True else httpx2.create_ssl_context(verify=verify)
+
+
 class ErrorPreservingTransport(httpx2.AsyncBaseTransport):
     """Wraps a shared connection pool; rewrites failed POSTs into JSON-RPC errors.
 
@@ -83,19 +91,29 @@ class ErrorPreservingTransport(httpx2.AsyncBaseTransport):
 
     def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
         self._inner = inner
+        self._secret: str | None = None
+        self._pattern: re.Pattern[bytes] | None = None
+
+    def _secret_pattern(self, secret: str | None) -> re.Pattern[bytes] | None:
+        """The search pattern of this session's token, built once (one client, one token)."""
+        if secret != self._secret:
+            self._secret = secret
+            self._pattern = secret_pattern(secret) if secret and len(secret) >= 4 else None
+        return self._pattern
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         secret = bearer_secret(request)
         wire_secret.set(secret)  # for the third-party records this request produces
         request.headers["accept-encoding"] = ACCEPT_ENCODING
+        pattern = self._secret_pattern(secret)
         if request.method != "POST":
-            return redacting(await self._inner.handle_async_request(request), request, secret)
+            return redacting(await self._inner.handle_async_request(request), secret, pattern)
         try:
             response = await self._inner.handle_async_request(request)
         except httpx2.TransportError as exc:
             return _rewrite_transport_failure(request, exc)
         if response.status_code < 400:
-            return redacting(response, request, secret)
+            return redacting(response, secret, pattern)
         return await _rewrite_error_response(request, response, secret)
 
     async def aclose(self) -> None:

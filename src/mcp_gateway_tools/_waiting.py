@@ -7,8 +7,8 @@ listing for that identity on its own session (``tools/list`` on an open session;
 gateway that refuses the connect until consent, that is the ``initialize``), repeated
 with bounded exponential backoff. A wake-up (the server's
 ``notifications/elicitation/complete`` on the identity's session, which the client
-reports through :func:`authorization_completed`; the notification exists up to
-protocol 2025-11-25) cuts the current pause short and probes at once.
+reports to the loop's :class:`Wakers`; the notification exists up to protocol
+2025-11-25) cuts the current pause short and probes at once.
 
 What ends the wait early, besides success: errors that waiting cannot fix (a rejected
 or missing token, access denied, unknown server). Transient failures (gateway down,
@@ -24,6 +24,8 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ._errors import (
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from ._gateway import Gateway
     from ._tokens import TokenInput
 
-__all__ = ["FIRST_DELAY", "MAX_DELAY", "authorization_completed", "wait_for_authorization"]
+__all__ = ["FIRST_DELAY", "MAX_DELAY", "WaitKey", "Wakers", "wait_for_authorization"]
 
 logger = logging.getLogger("mcp_gateway_tools")
 
@@ -46,16 +48,36 @@ FIRST_DELAY = 0.25
 """Seconds before the second probe; doubled after each, up to :data:`MAX_DELAY`."""
 MAX_DELAY = 5.0
 
-WaitKey = tuple[int, str, str]  # (id of the Gateway, endpoint, identity fingerprint)
-_wakers: defaultdict[WaitKey, set[asyncio.Event]] = defaultdict(set)
+WaitKey = tuple[str, str]
+"""(endpoint, identity fingerprint): whose authorization a wait is for."""
 
 
-def authorization_completed(gateway: Gateway, server: str, fingerprint: str) -> None:
-    """Wake every wait for this identity on ``server`` (e.g. on
-    ``notifications/elicitation/complete``): they probe now instead of after backoff.
-    Must be called on the loop the waits run on."""
-    for event in _wakers.get((id(gateway), gateway.endpoint(server), fingerprint), ()):
-        event.set()
+class Wakers:
+    """The authorization waits running on one event loop (a Gateway's per-loop state)."""
+
+    def __init__(self) -> None:
+        self._events: defaultdict[WaitKey, set[asyncio.Event]] = defaultdict(set)
+
+    def __len__(self) -> int:
+        """How many identities are being waited for."""
+        return len(self._events)
+
+    def wake(self, key: WaitKey) -> None:
+        """Wake every wait for ``key``: they probe now instead of after their backoff."""
+        for event in self._events.get(key, ()):
+            event.set()
+
+    @contextmanager
+    def registered(self, key: WaitKey) -> Iterator[asyncio.Event]:
+        """An event that :meth:`wake` sets, for as long as the wait runs."""
+        event = asyncio.Event()
+        self._events[key].add(event)
+        try:
+            yield event
+        finally:
+            self._events[key].discard(event)
+            if not self._events[key]:
+                del self._events[key]
 
 
 async def wait_for_authorization(
@@ -64,17 +86,15 @@ async def wait_for_authorization(
     *,
     token: TokenInput | None = None,
     timeout: float | None = 300.0,
+    wakers: Wakers,
 ) -> None:
-    """See :meth:`Gateway.wait_for_authorization`."""
+    """See :meth:`Gateway.wait_for_authorization`; ``wakers`` are the running loop's."""
     name = gateway.server_name(server)
     fingerprint = (await gateway.acredential(token)).fingerprint  # MissingUserToken: at once
-    key = (id(gateway), gateway.endpoint(name), fingerprint)
     deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
-    wake = asyncio.Event()
-    _wakers[key].add(wake)
     delay = FIRST_DELAY
     last: GatewayError | None = None
-    try:
+    with wakers.registered((gateway.endpoint(name), fingerprint)) as wake:
         while True:
             try:
                 # The first probe always runs (bounded by the Gateway's own timeouts),
@@ -99,10 +119,6 @@ async def wait_for_authorization(
                 pass
             wake.clear()
             delay = min(delay * 2, MAX_DELAY)
-    finally:
-        _wakers[key].discard(wake)
-        if not _wakers[key]:
-            del _wakers[key]
 
 
 async def _probe(

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,20 +21,10 @@ from mcp_gateway_tools.cli import (
 )
 from mcp_gateway_tools.devgateway import DevGateway
 
+pytestmark = pytest.mark.usefixtures("clean_env")  # no gateway settings from the shell
+
 SERVICE = "dev-va-ci-bot"
 ALICE = "dev-pat-alice"
-
-
-@pytest.fixture(scope="module")
-def dev() -> Iterator[DevGateway]:
-    with DevGateway() as gateway:
-        yield gateway
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MCP_GATEWAY_URL", raising=False)
-    monkeypatch.delenv("MCP_GATEWAY_TOKEN", raising=False)
 
 
 def run(

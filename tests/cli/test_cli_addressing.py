@@ -15,6 +15,8 @@ from starlette.routing import Mount
 from mcp_gateway_tools.cli import EXIT_OK, EXIT_USAGE, main
 from tests.support.serving import ThreadedServer, serve
 
+pytestmark = pytest.mark.usefixtures("clean_env")  # no gateway settings from the shell
+
 TOKEN = "cli-token-1234"
 
 
@@ -47,17 +49,6 @@ def servers() -> Iterator[ThreadedServer]:
     )
     with serve(app) as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "MCP_GATEWAY_URL",
-        "MCP_GATEWAY_TOKEN",
-        "MCP_GATEWAY_ENDPOINT_TEMPLATE",
-        "MCP_GATEWAY_SERVERS",
-    ):
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_endpoint_template_reaches_servers_of_another_shape(

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from mcp_gateway_tools.cli import EXIT_AUTHORIZATION, EXIT_FAILURE, EXIT_OK, main
-from tests.cli.hostile import ESCAPES, RAW_CONTROLS, HostileGateway
-from tests.support.serving import ThreadedServer, free_port
-
-
-@pytest.fixture(scope="module")
-def hostile() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedServer(HostileGateway(f"http://127.0.0.1:{port}"), port)
-    server.start()
-    yield server.url
-    server.stop()
+from tests.support.faults import ESCAPES, RAW_CONTROLS
+from tests.support.serving import ThreadedServer
 
 
 def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, str]:
@@ -31,38 +21,40 @@ def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, 
 
 
 def test_tool_descriptions_are_printed_with_escapes_made_visible(
-    hostile: str, capsys: pytest.CaptureFixture[str]
+    fault_server: ThreadedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, printed = run(capsys, hostile, "tools", "evil")
+    code, printed = run(capsys, fault_server.url, "tools", "escapes")
     assert code == EXIT_OK
     assert "echo" in printed
     assert "\\u001b]52;c;" in printed  # visible, not executed
 
 
 def test_tool_results_are_printed_safely_and_json_still_decodes_to_them(
-    hostile: str, capsys: pytest.CaptureFixture[str]
+    fault_server: ThreadedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, printed = run(capsys, hostile, "call", "evil", "echo", '{"text": "hi"}')
+    code, printed = run(capsys, fault_server.url, "call", "escapes", "echo", '{"text": "hi"}')
     assert code == EXIT_OK
     assert printed.startswith("hi \\u001b]52;")
-    code, printed = run(capsys, hostile, "call", "evil", "echo", '{"text": "hi"}', "--json")
+    code, printed = run(
+        capsys, fault_server.url, "call", "escapes", "echo", '{"text": "hi"}', "--json"
+    )
     assert code == EXIT_OK
     assert json.loads(printed)["content"][0]["text"] == f"hi {ESCAPES}"
 
 
-@pytest.mark.parametrize("command", [["tools", "consent"], ["call", "consent", "list"]])
+@pytest.mark.parametrize("command", [["tools", "escapes401"], ["call", "escapes401", "list"]])
 def test_consent_messages_and_display_names_are_printed_safely(
-    hostile: str, capsys: pytest.CaptureFixture[str], command: list[str]
+    fault_server: ThreadedServer, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
-    code, printed = run(capsys, hostile, *command)
+    code, printed = run(capsys, fault_server.url, *command)
     assert code == EXIT_AUTHORIZATION
-    assert f"{hostile}/consent/abc" in printed
+    assert f"{fault_server.url}/consent/abc" in printed
 
 
 @pytest.mark.parametrize("debug", [[], ["--debug"]])
 def test_error_messages_and_tracebacks_are_printed_safely(
-    hostile: str, capsys: pytest.CaptureFixture[str], debug: list[str]
+    fault_server: ThreadedServer, capsys: pytest.CaptureFixture[str], debug: list[str]
 ) -> None:
-    code, printed = run(capsys, hostile, *debug, "call", "denied", "x")
+    code, printed = run(capsys, fault_server.url, *debug, "call", "escapes403", "x")
     assert code == EXIT_FAILURE
     assert "error:" in printed

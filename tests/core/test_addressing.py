@@ -11,6 +11,7 @@ from fastmcp.server.dependencies import get_http_headers
 
 from mcp_gateway_tools import ConfigurationError, Gateway, Server
 from tests.support.serving import ThreadedServer, serve
+from tests.support.through import Through
 
 
 def plain_server(name: str) -> FastMCP:
@@ -86,7 +87,9 @@ def test_a_template_needs_server_once_and_no_other_placeholder(template: str) ->
 
 
 async def test_servers_map_aliases_to_urls_of_any_shape_without_a_base_url(
-    docs_server: ThreadedServer, wiki_server: ThreadedServer
+    docs_server: ThreadedServer,
+    wiki_server: ThreadedServer,
+    through: Through,
 ) -> None:
     servers = {
         "docs": f"{docs_server.url}/mcp",
@@ -95,9 +98,9 @@ async def test_servers_map_aliases_to_urls_of_any_shape_without_a_base_url(
     async with Gateway(servers=servers, token="svc-token") as gw:
         assert gw.servers == {"docs": f"{docs_server.url}/mcp", "wiki": servers["wiki"].url}
         for alias in ("docs", "wiki"):
-            [tool] = await gw.list_tools(alias)
+            [tool] = await through.list_tools(gw, alias)
             assert tool.server == alias  # the alias, never the URL or the uuid
-            answer = json.loads((await gw.call_tool(alias, "hello")).text)
+            answer = json.loads((await through.call_tool(gw, alias, "hello")).text)
             assert answer == {"server": alias, "authorization": "Bearer svc-token"}
         # a pasted alias URL resolves to its alias
         assert gw.server_name(f"{docs_server.url}/mcp/") == "docs"
@@ -105,10 +108,11 @@ async def test_servers_map_aliases_to_urls_of_any_shape_without_a_base_url(
 
 async def test_one_alias_and_no_base_url_makes_it_the_default_server(
     docs_server: ThreadedServer,
+    through: Through,
 ) -> None:
     async with Gateway(servers={"docs": f"{docs_server.url}/mcp"}, token="svc-token") as gw:
         assert gw.default_server == "docs"
-        assert json.loads((await gw.call_tool(None, "hello")).text)["server"] == "docs"
+        assert json.loads((await through.call_tool(gw, None, "hello")).text)["server"] == "docs"
 
 
 def test_aliases_and_the_template_work_side_by_side() -> None:

@@ -15,24 +15,29 @@ from mcp_gateway_tools import (
 from mcp_gateway_tools._content import block_metadata, to_content_block
 from tests.support.faultgateway import PNG_1PX, FaultGateway
 from tests.support.serving import ThreadedServer
+from tests.support.through import Through
 
 
 async def test_structured_content_and_images_survive_the_round_trip(
-    fault_server: ThreadedServer, fault_gateway: FaultGateway
+    fault_server: ThreadedServer,
+    fault_gateway: FaultGateway,
+    through: Through,
 ) -> None:
     async with Gateway(fault_server.url, token="t-1") as gw:
-        total = await gw.call_tool("echo", "add", {"a": 2, "b": 40})
-        picture = await gw.call_tool("echo", "picture")
+        total = await through.call_tool(gw, "echo", "add", {"a": 2, "b": 40})
+        picture = await through.call_tool(gw, "echo", "picture")
     assert total.structured_content == {"total": 42}
     assert picture.content == (ImageBlock(PNG_1PX, "image/png"),)
     assert picture.text == "[image: image/png]"
 
 
 async def test_tool_listing_keeps_schema_description_and_output_schema(
-    fault_server: ThreadedServer, fault_gateway: FaultGateway
+    fault_server: ThreadedServer,
+    fault_gateway: FaultGateway,
+    through: Through,
 ) -> None:
     async with Gateway(fault_server.url, token="t-1") as gw:
-        tools = {t.name: t for t in await gw.list_tools("echo")}
+        tools = {t.name: t for t in await through.list_tools(gw, "echo")}
     add = tools["add"]
     assert add.description == "Add two integers."
     assert add.input_schema["required"] == ["a", "b"]
@@ -41,12 +46,14 @@ async def test_tool_listing_keeps_schema_description_and_output_schema(
 
 
 async def test_tool_listing_is_cached_per_identity(
-    fault_server: ThreadedServer, fault_gateway: FaultGateway
+    fault_server: ThreadedServer,
+    fault_gateway: FaultGateway,
+    through: Through,
 ) -> None:
     async with Gateway(fault_server.url) as gw:
-        await gw.list_tools("echo", token="t-1")
-        await gw.list_tools("echo", token="t-1")
-        await gw.list_tools("echo", token="t-2")
+        await through.list_tools(gw, "echo", token="t-1")
+        await through.list_tools(gw, "echo", token="t-1")
+        await through.list_tools(gw, "echo", token="t-2")
     assert len(fault_gateway.calls("echo", "tools/list")) == 2
 
 

@@ -18,6 +18,7 @@ from fastmcp.server.dependencies import get_http_headers
 
 from mcp_gateway_tools import ConfigurationError, Gateway, Server, user_token
 from tests.support.serving import ThreadedServer, serve
+from tests.support.through import Through
 
 
 def header_echo() -> FastMCP:
@@ -128,14 +129,16 @@ def test_authorization_can_never_be_set_through_headers(name: str) -> None:
         Gateway(servers={"x": Server("http://127.0.0.1:9/mcp", headers={name: "Bearer other"})})
 
 
-async def test_a_provider_cannot_set_authorization_either(upstream: ThreadedServer) -> None:
+async def test_a_provider_cannot_set_authorization_either(
+    upstream: ThreadedServer, through: Through
+) -> None:
     async with Gateway(
         servers={"up": f"{upstream.url}/mcp"},
         token="svc",
         headers=lambda alias: {"authorization": "Bearer stolen"},
     ) as gw:
         with pytest.raises(ConfigurationError, match="Authorization header cannot be set"):
-            await gw.call_tool("up", "seen")
+            await through.call_tool(gw, "up", "seen")
         assert gw.sessions_opened() == 0  # refused before anything was sent
 
 
@@ -160,7 +163,9 @@ def test_header_names_and_values_are_validated(headers: Mapping[str, object]) ->
 
 
 async def test_header_values_are_never_logged(
-    upstream: ThreadedServer, caplog: pytest.LogCaptureFixture
+    upstream: ThreadedServer,
+    caplog: pytest.LogCaptureFixture,
+    through: Through,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secret = "upstream-secret-value-77"
@@ -172,7 +177,7 @@ async def test_header_values_are_never_logged(
     ) as gw:
         assert (await seen(gw))["x-mcp-up-authorization"] == secret
         await seen(gw, token="another-user")  # evicts the first session
-        await gw.list_tools("up")
+        await through.list_tools(gw, "up")
         assert secret not in repr(await gw.acredential(server="up"))
         assert secret not in repr(gw)
     assert caplog.records, "expected debug records to scan"

@@ -65,3 +65,13 @@ async def test_expired_listings_are_pruned_on_the_next_write(
         await asyncio.sleep(0.1)  # past the TTL (a lower bound only: no upper margin)
         await gw.list_tools("echo", token="user-c")
         assert gw.identity_state()["tool_listings"] == 1
+
+
+async def test_checked_token_values_are_reused_and_bounded() -> None:
+    async with Gateway("http://127.0.0.1:9", max_sessions=1) as gw:  # nothing is sent
+        first = await gw.acredential("user-token-0000")
+        assert await gw.acredential("user-token-0000") is first  # checked once, then reused
+        for i in range(10):
+            await gw.acredential(f"user-token-{i:04d}")
+        assert gw.identity_state()["token_values"] == gw.state_bound == 4
+        assert await gw.acredential("user-token-0000") is not first  # evicted, checked again

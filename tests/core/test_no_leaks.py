@@ -28,11 +28,11 @@ async def test_no_token_in_logs_errors_or_reprs_at_debug(
             produced.append(await gw.list_tools("echo"))
             for server in (
                 "consent",
-                "forbidden",
-                "badtoken",
-                "limited",
-                "badgateway",
-                "badlink",
+                "403",
+                "invalidtoken401",
+                "429",
+                "502",
+                "javascript401",
                 "nosuch",
             ):
                 try:

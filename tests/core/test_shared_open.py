@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mcp_gateway_tools import Gateway, GatewayClosed, GatewayUnavailable
-from tests.support.asgi import Receive, Scope, Send, send_raw
+from tests.support.asgi import Scope, Send, send_raw
 from tests.support.faultgateway import FaultGateway
 from tests.support.serving import ThreadedServer, serve
 
@@ -31,13 +31,13 @@ class GatedGateway(FaultGateway):
         self.arrived = threading.Event()
         self.fail = False
 
-    async def _gated(self, scope: Scope, receive: Receive, send: Send, *_: Any) -> None:
+    async def _gated(self, scope: Scope, send: Send, *_: Any) -> bool:
+        """Answered (True) with a 503 when ``fail``; else handed on to echo (False)."""
         self.arrived.set()
         await asyncio.to_thread(self.gate.wait)
         if self.fail:
             await send_raw(send, 503, b"Service Unavailable", b"text/plain")
-        else:
-            await self._forward(scope, receive, send)
+        return self.fail
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ expire) and the fault gateway (whose ``whoami`` echoes the Authorization header)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from pydantic import SecretStr
@@ -24,6 +24,7 @@ from mcp_gateway_tools import (
 from mcp_gateway_tools.devgateway import DevGateway
 from tests.support.faultgateway import FaultGateway
 from tests.support.serving import ThreadedServer
+from tests.support.through import Through
 
 
 class Rotating:
@@ -42,12 +43,6 @@ class AsyncRotating(Rotating):
     async def __call__(self) -> str | SecretStr:  # type: ignore[override]
         await asyncio.sleep(0)
         return super().__call__()
-
-
-@pytest.fixture(scope="module")
-def dev() -> Iterator[DevGateway]:
-    with DevGateway() as gateway:
-        yield gateway
 
 
 async def whoami(gw: Gateway, **kwargs: object) -> str:
@@ -108,6 +103,7 @@ async def test_a_rotated_tokens_session_is_closed_at_once_not_left_to_idle(
 
 async def test_an_expired_jwt_is_replaced_by_asking_the_provider_once_more(
     dev: DevGateway,
+    through: Through,
 ) -> None:
     """A user's IdP JWT expires mid-conversation; the provider has a fresh one."""
     expired = dev.issue_jwt("alice", expires_in=-3600)
@@ -115,52 +111,64 @@ async def test_an_expired_jwt_is_replaced_by_asking_the_provider_once_more(
     provider = AsyncRotating(expired, fresh)
     async with Gateway(dev.base_url) as gw:
         with user_token(provider):
-            result = await gw.call_tool("knowledge", "kb_whoami")
+            result = await through.call_tool(gw, "knowledge", "kb_whoami")
         assert not result.is_error
         assert provider.asked == 2
 
 
 async def test_a_virtual_account_rotation_is_covered_by_a_service_provider(
-    dev: DevGateway,
+    dev: DevGateway, through: Through, request: pytest.FixtureRequest
 ) -> None:
+    if through.sync:  # a gap in the core, reported: list_tools_sync cannot refresh
+        reason = "Gateway.list_tools_sync takes no refresh= (Gateway.list_tools does)"
+        request.applymarker(pytest.mark.xfail(raises=TypeError, strict=True, reason=reason))
     revoked = dev.issue_jwt("alice", expires_in=-3600)  # stands for a rotated-out token
     provider = Rotating(dev.tokens.service, revoked, dev.tokens.service)
     async with Gateway(dev.base_url, token=provider) as gw:
-        assert not (await gw.call_tool("knowledge", "kb_whoami")).is_error
-        tools = await gw.list_tools("knowledge", refresh=True)  # rejected, then retried
+        assert not (await through.call_tool(gw, "knowledge", "kb_whoami")).is_error
+        tools = await through.list_tools(gw, "knowledge", refresh=True)  # rejected, then retried
         assert tools
         assert provider.asked == 3
 
 
 async def test_a_changed_token_after_invalid_token_is_retried_once(
-    fault_server: ThreadedServer, fault_gateway: FaultGateway
+    fault_server: ThreadedServer,
+    fault_gateway: FaultGateway,
+    through: Through,
 ) -> None:
     provider = Rotating("first", "second", "third")
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
         with pytest.raises(InvalidToken):
-            await gw.call_tool("badtoken", "whoami", token=provider)
+            await through.call_tool(gw, "invalidtoken401", "whoami", token=provider)
     assert provider.asked == 2
-    assert [r[2] for r in fault_gateway.calls("badtoken")] == ["Bearer first", "Bearer second"]
+    assert [r[2] for r in fault_gateway.calls("invalidtoken401")] == [
+        "Bearer first",
+        "Bearer second",
+    ]
 
 
 async def test_the_same_token_after_invalid_token_is_not_retried(
-    fault_server: ThreadedServer, fault_gateway: FaultGateway
+    fault_server: ThreadedServer,
+    fault_gateway: FaultGateway,
+    through: Through,
 ) -> None:
     provider = Rotating("always-the-same")
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
         with pytest.raises(InvalidToken):
-            await gw.call_tool("badtoken", "whoami", token=provider)
+            await through.call_tool(gw, "invalidtoken401", "whoami", token=provider)
     assert provider.asked == 2  # asked once more, same answer: no second attempt
-    assert len(fault_gateway.calls("badtoken")) == 1
+    assert len(fault_gateway.calls("invalidtoken401")) == 1
 
 
 async def test_a_plain_token_is_never_retried_on_invalid_token(
-    fault_server: ThreadedServer, fault_gateway: FaultGateway
+    fault_server: ThreadedServer,
+    fault_gateway: FaultGateway,
+    through: Through,
 ) -> None:
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
         with pytest.raises(InvalidToken):
-            await gw.call_tool("badtoken", "whoami", token="plain-token")
-    assert len(fault_gateway.calls("badtoken")) == 1
+            await through.call_tool(gw, "invalidtoken401", "whoami", token="plain-token")
+    assert len(fault_gateway.calls("invalidtoken401")) == 1
 
 
 @pytest.mark.parametrize(
@@ -177,10 +185,11 @@ async def test_a_provider_answering_nonsense_fails_closed(
     fault_gateway: FaultGateway,
     answer: Callable[[], object],
     error: type[Exception],
+    through: Through,
 ) -> None:
     async with Gateway(fault_server.url, token="service-token") as gw:
         with pytest.raises(error):
-            await gw.call_tool("echo", "whoami", token=answer)  # type: ignore[arg-type]
+            await through.call_tool(gw, "echo", "whoami", token=answer)  # type: ignore[arg-type]
     assert fault_gateway.calls("echo") == []  # nothing sent, no fallback to the service
 
 

@@ -51,9 +51,9 @@ async def test_a_server_needing_consent_at_load_yields_an_authorize_tool_and_oth
     fault_server: ThreadedServer, fault_gateway: FaultGateway
 ) -> None:
     async with Gateway(fault_server.url) as gw:
-        # "forbidden" (403) is left out, loudly: a typed warning, never just a log line.
-        with pytest.warns(ToolLoadWarning, match="forbidden"):
-            specs = await load_tool_specs(gw, ["echo", "consent", "forbidden"], token="user-1")
+        # "403" is left out, loudly: a typed warning, never just a log line.
+        with pytest.warns(ToolLoadWarning, match="403"):
+            specs = await load_tool_specs(gw, ["echo", "consent", "403"], token="user-1")
         placeholder = next(s for s in specs if s.is_placeholder)
         assert placeholder.name == "authorize_consent"
         assert placeholder.authorization is not None

@@ -7,7 +7,6 @@ with the dev gateway's browser-less helper (the HTTP steps a browser takes).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -19,25 +18,6 @@ from mcp_gateway_tools import (
     _waiting,
 )
 from mcp_gateway_tools.devgateway import DevGateway
-
-
-@pytest.fixture(scope="module")
-def dev_server() -> Iterator[DevGateway]:
-    with DevGateway() as dev:
-        yield dev
-
-
-@pytest.fixture
-def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
-    yield dev_server
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
-
-
-@pytest.fixture
-async def gateway(dev: DevGateway) -> AsyncIterator[Gateway]:
-    async with Gateway(dev.base_url) as gw:
-        yield gw
 
 
 async def test_the_wait_returns_once_the_user_completes_consent(
@@ -71,7 +51,7 @@ async def test_the_wait_is_cancellable_and_leaves_nothing_behind(
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
-    assert not _waiting._wakers
+    assert not gateway._loops.current().wakers  # the wait unregistered itself
 
 
 async def test_a_completion_notice_ends_the_backoff_at_once(
@@ -82,10 +62,11 @@ async def test_a_completion_notice_ends_the_backoff_at_once(
     alice = dev.tokens.user("alice")
     waiting = asyncio.create_task(gateway.wait_for_authorization("mail", token=alice))
     await asyncio.sleep(0)
-    assert _waiting._wakers  # the wait has registered for wake-ups
+    wakers = gateway._loops.current().wakers
+    assert wakers  # the wait has registered for wake-ups
     await dev.aconsent("alice", "mail")
     fingerprint = gateway.credential(alice).fingerprint
-    _waiting.authorization_completed(gateway, "mail", fingerprint)
+    wakers.wake((gateway.endpoint("mail"), fingerprint))
     await waiting
 
 

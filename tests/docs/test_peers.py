@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import traceback
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
@@ -32,19 +32,6 @@ from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 from llama_index.tools.mcp import BasicMCPClient, McpToolSpec
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def dev_server() -> Iterator[DevGateway]:
-    with DevGateway() as dev:
-        yield dev
-
-
-@pytest.fixture
-def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
-    yield dev_server
-    for identity, server in dev_server.grants():
-        dev_server.revoke(identity, server)
 
 
 class Opens:

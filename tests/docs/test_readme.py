@@ -13,7 +13,6 @@ import inspect
 import re
 import sys
 import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,6 @@ _BLOCK = re.compile(r"<!-- readme-test: ([\w-]+) -->\s*```python\n(.*?)```", re.
 
 def snippets() -> dict[str, str]:
     return dict(_BLOCK.findall(README.read_text(encoding="utf-8")))
-
-
-@pytest.fixture
-def dev() -> Iterator[DevGateway]:
-    with DevGateway() as gateway:
-        yield gateway
 
 
 class ConsentUI:

@@ -29,7 +29,7 @@ def gateway_for(server: EverythingServer) -> Gateway:
 
 
 @pytest.fixture
-async def gateway(everything: EverythingServer) -> AsyncIterator[Gateway]:
+async def everything_gateway(everything: EverythingServer) -> AsyncIterator[Gateway]:
     """A Gateway that names the reference server's URL under the ``everything`` alias."""
     async with gateway_for(everything) as gw:
         yield gw

@@ -35,34 +35,36 @@ def test_the_reference_server_listens_on_loopback_only(everything: EverythingSer
     assert listening_hosts(everything.port) == {"127.0.0.1"}
 
 
-async def test_every_listed_tool_has_a_case(gateway: Gateway) -> None:
-    listed = {tool.name for tool in await gateway.list_tools(SERVER)}
+async def test_every_listed_tool_has_a_case(everything_gateway: Gateway) -> None:
+    listed = {tool.name for tool in await everything_gateway.list_tools(SERVER)}
     assert listed == set(CALLS)
 
 
 @pytest.mark.parametrize("tool", sorted(set(CALLS) - {"trigger-url-elicitation"}))
-async def test_every_tool_answers_with_a_result_not_a_crash(gateway: Gateway, tool: str) -> None:
-    result = await gateway.call_tool(
+async def test_every_tool_answers_with_a_result_not_a_crash(
+    everything_gateway: Gateway, tool: str
+) -> None:
+    result = await everything_gateway.call_tool(
         SERVER, tool, CALLS[tool], unanswered_input="decline", on_log=lambda _: None
     )
     assert result.content, tool
     assert "CallToolResult(" not in result.text
 
 
-async def test_text_structured_content_and_sum(gateway: Gateway) -> None:
-    echo = await gateway.call_tool(SERVER, "echo", CALLS["echo"])
+async def test_text_structured_content_and_sum(everything_gateway: Gateway) -> None:
+    echo = await everything_gateway.call_tool(SERVER, "echo", CALLS["echo"])
     assert echo.content == (TextBlock("Echo: hi"),)
-    total = await gateway.call_tool(SERVER, "get-sum", CALLS["get-sum"])
+    total = await everything_gateway.call_tool(SERVER, "get-sum", CALLS["get-sum"])
     assert "42" in total.text
-    weather = await gateway.call_tool(
+    weather = await everything_gateway.call_tool(
         SERVER, "get-structured-content", CALLS["get-structured-content"]
     )
     assert set(weather.structured_content) == {"temperature", "conditions", "humidity"}
     assert json.loads(weather.text) == weather.structured_content
 
 
-async def test_content_annotations_keep_audience_and_priority(gateway: Gateway) -> None:
-    result = await gateway.call_tool(
+async def test_content_annotations_keep_audience_and_priority(everything_gateway: Gateway) -> None:
+    result = await everything_gateway.call_tool(
         SERVER, "get-annotated-message", CALLS["get-annotated-message"]
     )
     text, image = result.content
@@ -72,16 +74,20 @@ async def test_content_annotations_keep_audience_and_priority(gateway: Gateway) 
     assert image.annotations == ContentAnnotations(audience=("user",), priority=0.5)
 
 
-async def test_image(gateway: Gateway) -> None:
-    result = await gateway.call_tool(SERVER, "get-tiny-image", {})
+async def test_image(everything_gateway: Gateway) -> None:
+    result = await everything_gateway.call_tool(SERVER, "get-tiny-image", {})
     images = [b for b in result.content if isinstance(b, ImageBlock)]
     assert len(images) == 1
     assert images[0].mime_type == "image/png"
     assert base64.b64decode(images[0].data).startswith(b"\x89PNG")
 
 
-async def test_resource_links_keep_name_description_uri_and_type(gateway: Gateway) -> None:
-    result = await gateway.call_tool(SERVER, "get-resource-links", CALLS["get-resource-links"])
+async def test_resource_links_keep_name_description_uri_and_type(
+    everything_gateway: Gateway,
+) -> None:
+    result = await everything_gateway.call_tool(
+        SERVER, "get-resource-links", CALLS["get-resource-links"]
+    )
     links = [b for b in result.content if isinstance(b, ResourceLinkBlock)]
     assert [link.name for link in links] == [
         "Blob Resource 1",
@@ -94,11 +100,11 @@ async def test_resource_links_keep_name_description_uri_and_type(gateway: Gatewa
     assert all(link.mime_type for link in links)
 
 
-async def test_embedded_text_and_blob_resources_keep_their_uri(gateway: Gateway) -> None:
-    text = await gateway.call_tool(
+async def test_embedded_text_and_blob_resources_keep_their_uri(everything_gateway: Gateway) -> None:
+    text = await everything_gateway.call_tool(
         SERVER, "get-resource-reference", {"resourceType": "Text", "resourceId": 2}
     )
-    blob = await gateway.call_tool(
+    blob = await everything_gateway.call_tool(
         SERVER, "get-resource-reference", CALLS["get-resource-reference"]
     )
     (text_resource,) = [b for b in text.content if isinstance(b, ResourceBlock)]
@@ -111,8 +117,8 @@ async def test_embedded_text_and_blob_resources_keep_their_uri(gateway: Gateway)
     assert b"Resource 1" in base64.b64decode(blob_resource.blob)
 
 
-async def test_binary_blob_round_trips(gateway: Gateway) -> None:
-    result = await gateway.call_tool(
+async def test_binary_blob_round_trips(everything_gateway: Gateway) -> None:
+    result = await everything_gateway.call_tool(
         SERVER, "gzip-file-as-resource", CALLS["gzip-file-as-resource"]
     )
     (resource,) = result.content
@@ -122,9 +128,9 @@ async def test_binary_blob_round_trips(gateway: Gateway) -> None:
     assert gzip.decompress(base64.b64decode(resource.blob or "")) == HELLO
 
 
-async def test_progress_notifications_reach_the_caller(gateway: Gateway) -> None:
+async def test_progress_notifications_reach_the_caller(everything_gateway: Gateway) -> None:
     seen: list[Progress] = []
-    result = await gateway.call_tool(
+    result = await everything_gateway.call_tool(
         SERVER,
         "trigger-long-running-operation",
         CALLS["trigger-long-running-operation"],
@@ -135,9 +141,9 @@ async def test_progress_notifications_reach_the_caller(gateway: Gateway) -> None
     assert {(p.server, p.tool) for p in seen} == {(SERVER, "trigger-long-running-operation")}
 
 
-async def test_server_log_messages_reach_the_caller(gateway: Gateway) -> None:
+async def test_server_log_messages_reach_the_caller(everything_gateway: Gateway) -> None:
     logs: list[ServerLog] = []
-    await gateway.call_tool(SERVER, "toggle-simulated-logging", {}, on_log=logs.append)
+    await everything_gateway.call_tool(SERVER, "toggle-simulated-logging", {}, on_log=logs.append)
     # The server logs once at once, then every 5 s: the first line arrives in the call.
     assert logs, "no server log line reached on_log"
     assert logs[0].server == SERVER
@@ -153,30 +159,30 @@ async def test_server_log_messages_reach_the_caller(gateway: Gateway) -> None:
     }
 
 
-async def test_form_elicitation_is_never_answered_for_the_user(gateway: Gateway) -> None:
+async def test_form_elicitation_is_never_answered_for_the_user(everything_gateway: Gateway) -> None:
     with pytest.raises(InputRequired) as raised:
-        await gateway.call_tool(SERVER, "trigger-elicitation-request", {})
+        await everything_gateway.call_tool(SERVER, "trigger-elicitation-request", {})
     request = raised.value.request
     assert isinstance(request, InputRequest)
     assert "name" in request.requested_schema["properties"]
     assert request.defaults["integer"] == 42
 
 
-async def test_form_elicitation_declined_by_policy(gateway: Gateway) -> None:
-    result = await gateway.call_tool(
+async def test_form_elicitation_declined_by_policy(everything_gateway: Gateway) -> None:
+    result = await everything_gateway.call_tool(
         SERVER, "trigger-elicitation-request", {}, unanswered_input="decline"
     )
     assert "declined" in result.text
 
 
-async def test_form_elicitation_answered_by_the_apps_callback(gateway: Gateway) -> None:
+async def test_form_elicitation_answered_by_the_apps_callback(everything_gateway: Gateway) -> None:
     asked: list[UserActionRequest] = []
 
     def answer(request: UserActionRequest) -> Answer:
         asked.append(request)
         return Answer.accept({"name": "Ada Lovelace", "check": True, "email": "ada@example.com"})
 
-    result = await gateway.call_tool(
+    result = await everything_gateway.call_tool(
         SERVER, "trigger-elicitation-request", {}, on_interaction=answer
     )
     assert [r.kind for r in asked] == ["input"]
@@ -184,22 +190,28 @@ async def test_form_elicitation_answered_by_the_apps_callback(gateway: Gateway) 
     assert "It was a dark and stormy night." in result.text  # a default the user left
 
 
-async def test_url_elicitation_unanswered_is_an_authorization_request(gateway: Gateway) -> None:
+async def test_url_elicitation_unanswered_is_an_authorization_request(
+    everything_gateway: Gateway,
+) -> None:
     with pytest.raises(AuthorizationRequired) as raised:
-        await gateway.call_tool(SERVER, "trigger-url-elicitation", CALLS["trigger-url-elicitation"])
+        await everything_gateway.call_tool(
+            SERVER, "trigger-url-elicitation", CALLS["trigger-url-elicitation"]
+        )
     assert list(raised.value.authorization_urls.values()) == ["https://example.com/finish"]
     assert "service token" not in raised.value.message
     assert "OAuth" not in raised.value.message
 
 
-async def test_url_elicitation_completes_once_the_user_says_done(gateway: Gateway) -> None:
+async def test_url_elicitation_completes_once_the_user_says_done(
+    everything_gateway: Gateway,
+) -> None:
     asked: list[UserActionRequest] = []
 
     def done(request: UserActionRequest) -> Answer:
         asked.append(request)
         return Answer.accept()
 
-    result = await gateway.call_tool(
+    result = await everything_gateway.call_tool(
         SERVER, "trigger-url-elicitation", CALLS["trigger-url-elicitation"], on_interaction=done
     )
     assert "User completed the URL elicitation flow" in result.text
@@ -208,7 +220,9 @@ async def test_url_elicitation_completes_once_the_user_says_done(gateway: Gatewa
     assert request.url_elicitation
 
 
-async def test_a_tool_needing_tasks_is_a_clear_tool_error(gateway: Gateway) -> None:
-    result = await gateway.call_tool(SERVER, "simulate-research-query", {"topic": "gateways"})
+async def test_a_tool_needing_tasks_is_a_clear_tool_error(everything_gateway: Gateway) -> None:
+    result = await everything_gateway.call_tool(
+        SERVER, "simulate-research-query", {"topic": "gateways"}
+    )
     assert result.is_error
     assert "task" in result.text

@@ -41,8 +41,8 @@ CONTENT_TOOLS = (
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def messages(everything: EverythingServer) -> dict[str, ToolMessage]:
     """One agent run calling every content tool; its tool messages by tool name."""
-    async with gateway_for(everything) as gateway:
-        tools = await GatewayToolkit(gateway, [SERVER]).aget_tools()
+    async with gateway_for(everything) as everything_gateway:
+        tools = await GatewayToolkit(everything_gateway, [SERVER]).aget_tools()
         model = ScriptedChatModel(
             plan=call_then_answer(*[(name, CALLS[name]) for name in CONTENT_TOOLS]),
             disable_streaming=True,

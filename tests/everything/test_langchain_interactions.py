@@ -30,8 +30,11 @@ URL = "trigger-url-elicitation"
 ADA = {"name": "Ada Lovelace", "check": True, "email": "ada@example.com"}
 
 
-async def tools(gateway: Gateway, **policies: Any) -> dict[str, BaseTool]:
-    return {t.name: t for t in await GatewayToolkit(gateway, [SERVER], **policies).aget_tools()}
+async def tools(everything_gateway: Gateway, **policies: Any) -> dict[str, BaseTool]:
+    return {
+        t.name: t
+        for t in await GatewayToolkit(everything_gateway, [SERVER], **policies).aget_tools()
+    }
 
 
 async def invoke(tool: BaseTool, args: dict[str, Any]) -> ToolMessage:
@@ -42,9 +45,9 @@ async def invoke(tool: BaseTool, args: dict[str, Any]) -> ToolMessage:
 
 @pytest.mark.parametrize("policy", ["auto", "observation", "decline"])
 async def test_unanswered_form_tells_the_model_and_declines_to_the_server(
-    gateway: Gateway, policy: str
+    everything_gateway: Gateway, policy: str
 ) -> None:
-    message = await invoke((await tools(gateway, on_input_required=policy))[FORM], {})
+    message = await invoke((await tools(everything_gateway, on_input_required=policy))[FORM], {})
     assert message.status == "success"
     assert 'The server asked the user: "Please provide inputs' in message.text
     assert "User declined to provide the requested information" in message.text  # the server's
@@ -53,28 +56,30 @@ async def test_unanswered_form_tells_the_model_and_declines_to_the_server(
     assert declined["defaults"]["integer"] == 42
 
 
-async def test_form_policy_raise_raises_input_required(gateway: Gateway) -> None:
+async def test_form_policy_raise_raises_input_required(everything_gateway: Gateway) -> None:
     with pytest.raises(InputRequired):
-        await invoke((await tools(gateway, on_input_required="raise"))[FORM], {})
+        await invoke((await tools(everything_gateway, on_input_required="raise"))[FORM], {})
 
 
-async def test_form_answered_by_the_apps_callback(gateway: Gateway) -> None:
+async def test_form_answered_by_the_apps_callback(everything_gateway: Gateway) -> None:
     asked: list[UserActionRequest] = []
 
     def answer(request: UserActionRequest) -> Answer:
         asked.append(request)
         return Answer.accept(ADA)
 
-    message = await invoke((await tools(gateway, on_input_required=answer))[FORM], {})
+    message = await invoke((await tools(everything_gateway, on_input_required=answer))[FORM], {})
     assert [r.kind for r in asked] == ["input"]
     assert "Name: Ada Lovelace" in message.text
     assert "Favorite Integer: 42" in message.text  # SEP-1034: the default the user left
 
 
-async def run_paused(gateway: Gateway, tool: str, resume: object) -> tuple[Any, ToolMessage]:
+async def run_paused(
+    everything_gateway: Gateway, tool: str, resume: object
+) -> tuple[Any, ToolMessage]:
     """Run an agent that calls ``tool``: its interrupt payload, then the resumed result."""
     toolset = await tools(
-        gateway, on_input_required="interrupt", on_authorization_required="interrupt"
+        everything_gateway, on_input_required="interrupt", on_authorization_required="interrupt"
     )
     model = ScriptedChatModel(plan=call_then_answer((tool, CALLS[tool])), disable_streaming=True)
     agent = create_agent(model, list(toolset.values()), checkpointer=InMemorySaver())
@@ -87,10 +92,10 @@ async def run_paused(gateway: Gateway, tool: str, resume: object) -> tuple[Any, 
 
 
 async def test_form_interrupt_has_langchain_mcp_shape_and_resume_reaches_the_server(
-    gateway: Gateway,
+    everything_gateway: Gateway,
 ) -> None:
     payload, message = await run_paused(
-        gateway, FORM, {"action": "accept", "content": {**ADA, "integer": 7}}
+        everything_gateway, FORM, {"action": "accept", "content": {**ADA, "integer": 7}}
     )
     assert payload["type"] == "mcp_elicitation"
     assert payload["tool_name"] == FORM
@@ -102,9 +107,9 @@ async def test_form_interrupt_has_langchain_mcp_shape_and_resume_reaches_the_ser
 
 
 async def test_url_elicitation_interrupt_then_done_completes_the_same_call(
-    gateway: Gateway,
+    everything_gateway: Gateway,
 ) -> None:
-    payload, message = await run_paused(gateway, URL, True)
+    payload, message = await run_paused(everything_gateway, URL, True)
     assert payload["type"] == "authorization_required"
     assert payload["url_elicitation"] is True
     assert list(payload["authorization_urls"].values()) == ["https://example.com/finish"]
@@ -112,16 +117,18 @@ async def test_url_elicitation_interrupt_then_done_completes_the_same_call(
 
 
 async def test_url_elicitation_unanswered_is_an_observation_with_the_link(
-    gateway: Gateway,
+    everything_gateway: Gateway,
 ) -> None:
-    message = await invoke((await tools(gateway))[URL], CALLS[URL])
+    message = await invoke((await tools(everything_gateway))[URL], CALLS[URL])
     assert message.artifact["type"] == "authorization_required"
     assert "https://example.com/finish" in message.text
     assert "service token" not in message.text
 
 
-async def test_progress_is_a_custom_event_in_stream_mode_custom(gateway: Gateway) -> None:
-    toolset = await tools(gateway)
+async def test_progress_is_a_custom_event_in_stream_mode_custom(
+    everything_gateway: Gateway,
+) -> None:
+    toolset = await tools(everything_gateway)
     tool = "trigger-long-running-operation"
     model = ScriptedChatModel(plan=call_then_answer((tool, CALLS[tool])), disable_streaming=True)
     agent = create_agent(model, list(toolset.values()))
@@ -134,8 +141,8 @@ async def test_progress_is_a_custom_event_in_stream_mode_custom(gateway: Gateway
 
 
 async def test_server_logs_go_to_the_server_logger(
-    gateway: Gateway, caplog: pytest.LogCaptureFixture
+    everything_gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.DEBUG, logger="mcp_gateway_tools.server"):
-        await invoke((await tools(gateway))["toggle-simulated-logging"], {})
+        await invoke((await tools(everything_gateway))["toggle-simulated-logging"], {})
     assert any(r.name == "mcp_gateway_tools.server" for r in caplog.records)

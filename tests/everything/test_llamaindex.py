@@ -14,11 +14,12 @@ from llama_index.core.tools import ToolOutput
 
 from mcp_gateway_tools import ContentAnnotations, ResourceLinkBlock, ToolResult
 from mcp_gateway_tools.llamaindex import GatewayToolSpec
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 from tests.everything.cases import CALLS, HELLO
 from tests.everything.conftest import SERVER, gateway_for
 from tests.everything.server import EverythingServer
 from tests.everything.test_langchain import CONTENT_TOOLS
-from tests.llamaindex.agents import Recorder, function_llm
+from tests.llamaindex.agents import Recorder
 
 pytestmark = [pytest.mark.everything, pytest.mark.asyncio(loop_scope="module")]
 
@@ -26,10 +27,10 @@ pytestmark = [pytest.mark.everything, pytest.mark.asyncio(loop_scope="module")]
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def run(everything: EverythingServer) -> tuple[dict[str, ToolOutput], Recorder]:
     """One agent run calling every content tool: outputs by tool, and what the model saw."""
-    async with gateway_for(everything) as gateway:
-        tools = await GatewayToolSpec(gateway, [SERVER]).to_tool_list_async()
+    async with gateway_for(everything) as everything_gateway:
+        tools = await GatewayToolSpec(everything_gateway, [SERVER]).to_tool_list_async()
         recorder = Recorder()
-        llm = function_llm(*[[(name, CALLS[name])] for name in CONTENT_TOOLS], recorder=recorder)
+        llm = scripted_llm(*[[(name, CALLS[name])] for name in CONTENT_TOOLS], on_request=recorder)
         handler = FunctionAgent(tools=tools, llm=llm).run("use every tool")
         results = [ev async for ev in handler.stream_events() if isinstance(ev, ToolCallResult)]
         await handler

@@ -23,9 +23,9 @@ from mcp_gateway_tools.llamaindex import (
     ProgressEvent,
     ServerLogEvent,
 )
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 from tests.everything.cases import CALLS
 from tests.everything.conftest import SERVER
-from tests.llamaindex.agents import function_llm
 
 pytestmark = pytest.mark.everything
 
@@ -35,11 +35,11 @@ ADA = {"name": "Ada Lovelace", "check": True, "email": "ada@example.com"}
 
 
 async def run(
-    gateway: Gateway, tool: str, *, answer: Any = None, **policies: Any
+    everything_gateway: Gateway, tool: str, *, answer: Any = None, **policies: Any
 ) -> tuple[ToolOutput, list[Event]]:
     """One agent run calling ``tool``; ``answer(event)`` may send an answer event back."""
-    tools = await GatewayToolSpec(gateway, [SERVER], **policies).to_tool_list_async()
-    handler = FunctionAgent(tools=tools, llm=function_llm([(tool, CALLS[tool])])).run("go")
+    tools = await GatewayToolSpec(everything_gateway, [SERVER], **policies).to_tool_list_async()
+    handler = FunctionAgent(tools=tools, llm=scripted_llm([(tool, CALLS[tool])])).run("go")
     events: list[Event] = []
     async for event in handler.stream_events():
         events.append(event)
@@ -53,39 +53,41 @@ async def run(
 
 @pytest.mark.parametrize("policy", ["observation", "decline"])
 async def test_unanswered_form_tells_the_model_and_declines_to_the_server(
-    gateway: Gateway, policy: str
+    everything_gateway: Gateway, policy: str
 ) -> None:
-    output, events = await run(gateway, FORM, on_input_required=policy)
+    output, events = await run(everything_gateway, FORM, on_input_required=policy)
     assert 'The server asked the user: "Please provide inputs' in output.content
     assert "User declined to provide the requested information" in output.content
     assert [e for e in events if isinstance(e, InputRequiredEvent) and e.waiting] == []
 
 
-async def test_waiting_form_is_answered_from_the_event_stream(gateway: Gateway) -> None:
+async def test_waiting_form_is_answered_from_the_event_stream(everything_gateway: Gateway) -> None:
     def answer(event: Event) -> Event | None:
         if isinstance(event, InputRequiredEvent) and event.waiting:
             assert event.defaults["integer"] == 42
             return InputAnswerEvent(request_id=event.request_id, action="accept", content=ADA)
         return None
 
-    output, _ = await run(gateway, FORM, answer=answer, on_input_required="wait")
+    output, _ = await run(everything_gateway, FORM, answer=answer, on_input_required="wait")
     assert "Name: Ada Lovelace" in output.content
     assert "Favorite Integer: 42" in output.content
 
 
-async def test_form_answered_by_the_apps_callback(gateway: Gateway) -> None:
+async def test_form_answered_by_the_apps_callback(everything_gateway: Gateway) -> None:
     asked: list[UserActionRequest] = []
 
     def answer(request: UserActionRequest) -> Answer:
         asked.append(request)
         return Answer.accept(ADA)
 
-    output, _ = await run(gateway, FORM, on_input_required=answer)
+    output, _ = await run(everything_gateway, FORM, on_input_required=answer)
     assert [r.kind for r in asked] == ["input"]
     assert "Name: Ada Lovelace" in output.content
 
 
-async def test_url_elicitation_waits_then_completes_the_same_call(gateway: Gateway) -> None:
+async def test_url_elicitation_waits_then_completes_the_same_call(
+    everything_gateway: Gateway,
+) -> None:
     seen: list[AuthorizationRequiredEvent] = []
 
     def done(event: Event) -> Event | None:
@@ -94,18 +96,18 @@ async def test_url_elicitation_waits_then_completes_the_same_call(gateway: Gatew
             return AuthorizationCompletedEvent(request_id=event.request_id)
         return None
 
-    output, _ = await run(gateway, URL, answer=done, on_authorization_required="wait")
+    output, _ = await run(everything_gateway, URL, answer=done, on_authorization_required="wait")
     (event,) = seen
     assert event.url_elicitation
     assert list(event.authorization_urls.values()) == ["https://example.com/finish"]
     assert "User completed the URL elicitation flow" in output.content
 
 
-async def test_progress_and_server_logs_are_stream_events(gateway: Gateway) -> None:
-    _, events = await run(gateway, "trigger-long-running-operation")
+async def test_progress_and_server_logs_are_stream_events(everything_gateway: Gateway) -> None:
+    _, events = await run(everything_gateway, "trigger-long-running-operation")
     progress = [e for e in events if isinstance(e, ProgressEvent)]
     assert [(p.progress, p.total) for p in progress] == [(1.0, 3.0), (2.0, 3.0), (3.0, 3.0)]
-    _, events = await run(gateway, "toggle-simulated-logging")
+    _, events = await run(everything_gateway, "toggle-simulated-logging")
     logs = [e for e in events if isinstance(e, ServerLogEvent)]
     assert logs
     assert logs[0].server == SERVER

@@ -34,7 +34,7 @@ def served(desk: ThreadedServer, ledger: Ledger) -> ThreadedServer:
 
 
 @pytest.fixture
-async def gateway(served: ThreadedServer) -> AsyncIterator[Gateway]:
+async def desk_gateway(served: ThreadedServer) -> AsyncIterator[Gateway]:
     # The desk server elicits the 2025-11-25 way (server-initiated requests).
     async with Gateway(served.url, token="desk-service-token", protocol_mode="legacy") as gw:
         yield gw

@@ -42,9 +42,9 @@ def _config() -> Any:
 
 
 async def test_langchain_progress_and_logs_are_custom_events_and_stream_chunks(
-    gateway: Gateway, caplog: pytest.LogCaptureFixture
+    desk_gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    tools = await GatewayToolkit(gateway, ["desk"]).aget_tools()
+    tools = await GatewayToolkit(desk_gateway, ["desk"]).aget_tools()
     agent = _agent(tools, ("export_report", {"steps": 2}))
     chunks: list[dict[str, Any]] = []
     with caplog.at_level(logging.DEBUG):
@@ -69,15 +69,15 @@ async def test_langchain_progress_and_logs_are_custom_events_and_stream_chunks(
     assert not [r for r in caplog.records if r.name.startswith("fastmcp.client")]
 
 
-def test_langchain_sync_tools_emit_progress_too(gateway: Gateway) -> None:
-    tools = GatewayToolkit(gateway, ["desk"]).get_tools()
+def test_langchain_sync_tools_emit_progress_too(desk_gateway: Gateway) -> None:
+    tools = GatewayToolkit(desk_gateway, ["desk"]).get_tools()
     agent = _agent(tools, ("export_report", {"steps": 3}))
     chunks = list(agent.stream({"messages": [HumanMessage("go")]}, _config(), stream_mode="custom"))
     assert [c["data"]["progress"] for c in chunks if c["name"] == PROGRESS_EVENT] == [1, 2, 3]
 
 
-async def test_llamaindex_progress_and_logs_are_stream_events(gateway: Gateway) -> None:
-    tools = await GatewayToolSpec(gateway, ["desk"]).to_tool_list_async()
+async def test_llamaindex_progress_and_logs_are_stream_events(desk_gateway: Gateway) -> None:
+    tools = await GatewayToolSpec(desk_gateway, ["desk"]).to_tool_list_async()
     agent = FunctionAgent(tools=tools, llm=scripted_llm([("export_report", {"steps": 2})]))
     handler = agent.run("go")
     seen = [ev async for ev in handler.stream_events()]
@@ -91,9 +91,9 @@ async def test_llamaindex_progress_and_logs_are_stream_events(gateway: Gateway) 
 
 
 async def test_interrupt_on_is_built_from_annotations_and_gates_the_destructive_tool(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
-    tools = await GatewayToolkit(gateway, ["desk"]).aget_tools()
+    tools = await GatewayToolkit(desk_gateway, ["desk"]).aget_tools()
     gated = interrupt_on(tools, "destructive")
     # read_booking says read-only; book_seat denies destructiveHint; the rest use MCP's
     # defaults (destructive unless said otherwise).
@@ -115,14 +115,14 @@ async def test_interrupt_on_is_built_from_annotations_and_gates_the_destructive_
 
 @pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
 async def test_an_edit_answer_runs_the_call_with_the_new_arguments(
-    framework: str, gateway: Gateway, ledger: Ledger
+    framework: str, desk_gateway: Gateway, ledger: Ledger
 ) -> None:
     def edit(request: UserActionRequest) -> Answer:
         return Answer.edit({"ref": "EDITED"})
 
     if framework == "langchain":
         toolkit = GatewayToolkit(
-            gateway, ["desk"], approval=["cancel_booking"], on_approval_required=edit
+            desk_gateway, ["desk"], approval=["cancel_booking"], on_approval_required=edit
         )
         tools = [t for t in await toolkit.aget_tools() if t.name == "cancel_booking"]
         await _agent(tools, ("cancel_booking", {"ref": "B9"})).ainvoke(
@@ -130,7 +130,7 @@ async def test_an_edit_answer_runs_the_call_with_the_new_arguments(
         )
     else:
         spec = GatewayToolSpec(
-            gateway, ["desk"], approval=["cancel_booking"], on_approval_required=edit
+            desk_gateway, ["desk"], approval=["cancel_booking"], on_approval_required=edit
         )
         tools = [t for t in await spec.to_tool_list_async() if t.metadata.name == "cancel_booking"]
         await FunctionAgent(tools=tools, llm=scripted_llm([("cancel_booking", {"ref": "B9"})])).run(
@@ -141,7 +141,7 @@ async def test_an_edit_answer_runs_the_call_with_the_new_arguments(
 
 @pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
 async def test_an_answering_callback_that_raises_is_logged_and_treated_as_unanswered(
-    framework: str, gateway: Gateway, ledger: Ledger, caplog: pytest.LogCaptureFixture
+    framework: str, desk_gateway: Gateway, ledger: Ledger, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(request: UserActionRequest) -> Answer:
         raise RuntimeError("UI is down")
@@ -151,7 +151,7 @@ async def test_an_answering_callback_that_raises_is_logged_and_treated_as_unansw
         if framework == "langchain":
             tools = [
                 t
-                for t in await GatewayToolkit(gateway, ["desk"], **options).aget_tools()
+                for t in await GatewayToolkit(desk_gateway, ["desk"], **options).aget_tools()
                 if t.name == "book_seat"
             ]
             state = await _agent(tools, ("book_seat", {"flight": "LH1"})).ainvoke(
@@ -160,7 +160,7 @@ async def test_an_answering_callback_that_raises_is_logged_and_treated_as_unansw
             [message] = [m for m in state["messages"] if isinstance(m, ToolMessage)]
             text = message.text
         else:
-            spec = GatewayToolSpec(gateway, ["desk"], **options)
+            spec = GatewayToolSpec(desk_gateway, ["desk"], **options)
             tools = [t for t in await spec.to_tool_list_async() if t.metadata.name == "book_seat"]
             handler = FunctionAgent(
                 tools=tools, llm=scripted_llm([("book_seat", {"flight": "LH1"})])

@@ -25,10 +25,10 @@ from .servers import Ledger
 
 
 async def test_an_unanswered_form_raises_input_required_and_nothing_answers_for_the_user(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
     with pytest.raises(InputRequired) as caught:
-        await gateway.call_tool("desk", "book_seat", {"flight": "LH1"})
+        await desk_gateway.call_tool("desk", "book_seat", {"flight": "LH1"})
     request = caught.value.request
     assert isinstance(request, InputRequest)
     assert request.message == "Seat preferences for flight LH1?"
@@ -73,9 +73,9 @@ async def test_a_per_call_async_handler_takes_precedence_over_the_gateways(
 
 
 async def test_headless_decline_sends_decline_to_the_server(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
-    result = await gateway.call_tool(
+    result = await desk_gateway.call_tool(
         "desk", "book_seat", {"flight": "LH1"}, unanswered_input="decline"
     )
     assert result.text == "not booked: the passenger chose decline"
@@ -83,30 +83,32 @@ async def test_headless_decline_sends_decline_to_the_server(
 
 
 async def test_a_handler_returning_none_leaves_the_request_to_the_default(
-    gateway: Gateway,
+    desk_gateway: Gateway,
 ) -> None:
     with pytest.raises(InputRequired):
-        await gateway.call_tool("desk", "book_seat", {"flight": "A"}, on_interaction=lambda r: None)
+        await desk_gateway.call_tool(
+            "desk", "book_seat", {"flight": "A"}, on_interaction=lambda r: None
+        )
 
 
 async def test_an_answer_given_by_request_id_answers_the_rerun_of_the_same_call(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
     with pytest.raises(InputRequired) as caught:
-        await gateway.call_tool("desk", "book_seat", {"flight": "LH1"})
+        await desk_gateway.call_tool("desk", "book_seat", {"flight": "LH1"})
     rid = caught.value.request.request_id
-    result = await gateway.call_tool(
+    result = await desk_gateway.call_tool(
         "desk", "book_seat", {"flight": "LH1"}, answers={rid: Answer.accept({"name": "Cy"})}
     )
     assert result.text == "booked LH1: aisle seat for Cy, meal=True"
 
 
 async def test_a_url_elicitation_is_an_authorization_request_without_the_oauth_note(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
-    assert gateway.has_service_token
+    assert desk_gateway.has_service_token
     with pytest.raises(AuthorizationRequired) as caught:
-        await gateway.call_tool("desk", "link_account", {})
+        await desk_gateway.call_tool("desk", "link_account", {})
     error = caught.value
     assert SERVICE_TOKEN_NOTE.strip() not in error.message
     assert error.message == "Open the page to link your payment account."
@@ -114,7 +116,7 @@ async def test_a_url_elicitation_is_an_authorization_request_without_the_oauth_n
 
 
 async def test_after_the_user_is_done_the_server_gets_accept_and_the_call_finishes(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
     requests: list[AuthorizationRequest] = []
 
@@ -123,7 +125,7 @@ async def test_after_the_user_is_done_the_server_gets_accept_and_the_call_finish
         requests.append(request)
         return Answer.accept()
 
-    result = await gateway.call_tool("desk", "link_account", {}, on_interaction=done)
+    result = await desk_gateway.call_tool("desk", "link_account", {}, on_interaction=done)
     assert result.text == "account linked"
     assert ledger.answers == [{"action": "accept"}]
     [request] = requests
@@ -132,11 +134,11 @@ async def test_after_the_user_is_done_the_server_gets_accept_and_the_call_finish
 
 
 async def test_progress_and_server_logs_reach_the_caller_and_the_server_logger(
-    gateway: Gateway, caplog: pytest.LogCaptureFixture
+    desk_gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
     seen: list[Progress | ServerLog] = []
     with caplog.at_level(logging.DEBUG):
-        result = await gateway.call_tool(
+        result = await desk_gateway.call_tool(
             "desk", "export_report", {"steps": 3}, on_progress=seen.append, on_log=seen.append
         )
     assert result.text == "exported in 3 steps"

@@ -22,16 +22,18 @@ from .servers import Ledger
 CALL = ("book_seat", {"flight": "LH1"})
 
 
-async def _langchain_agent(gateway: Gateway, checkpointer: Any) -> Any:
-    tools = [t for t in await GatewayToolkit(gateway, ["desk"]).aget_tools() if t.name == CALL[0]]
+async def _langchain_agent(desk_gateway: Gateway, checkpointer: Any) -> Any:
+    tools = [
+        t for t in await GatewayToolkit(desk_gateway, ["desk"]).aget_tools() if t.name == CALL[0]
+    ]
     model = ScriptedChatModel(plan=call_then_answer(CALL), disable_streaming=True)
     return create_agent(model, tools, checkpointer=checkpointer)
 
 
 async def test_langchain_without_a_checkpointer_tells_the_model_and_declines(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
-    agent = await _langchain_agent(gateway, None)
+    agent = await _langchain_agent(desk_gateway, None)
     chunks: list[Any] = []
     async for mode, chunk in agent.astream(
         {"messages": [HumanMessage("book")]}, stream_mode=["custom", "values"]
@@ -47,9 +49,9 @@ async def test_langchain_without_a_checkpointer_tells_the_model_and_declines(
 
 
 async def test_langchain_with_a_checkpointer_interrupts_in_langchain_mcp_shape(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
-    agent = await _langchain_agent(gateway, InMemorySaver())
+    agent = await _langchain_agent(desk_gateway, InMemorySaver())
     config: Any = {"configurable": {"thread_id": uuid.uuid4().hex}}
     state = await agent.ainvoke({"messages": [HumanMessage("book")]}, config)
     [pause] = state["__interrupt__"]
@@ -71,11 +73,11 @@ async def test_langchain_with_a_checkpointer_interrupts_in_langchain_mcp_shape(
 
 
 async def test_llamaindex_in_a_workflow_waits_for_the_answer(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
     tools = [
         t
-        for t in await GatewayToolSpec(gateway, ["desk"]).to_tool_list_async()
+        for t in await GatewayToolSpec(desk_gateway, ["desk"]).to_tool_list_async()
         if t.metadata.name == CALL[0]
     ]
     handler = FunctionAgent(tools=tools, llm=scripted_llm([CALL])).run("book")
@@ -98,11 +100,11 @@ async def test_llamaindex_in_a_workflow_waits_for_the_answer(
 
 
 async def test_llamaindex_outside_a_workflow_tells_the_model_and_declines(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
     [tool] = [
         t
-        for t in await GatewayToolSpec(gateway, ["desk"]).to_tool_list_async()
+        for t in await GatewayToolSpec(desk_gateway, ["desk"]).to_tool_list_async()
         if t.metadata.name == CALL[0]
     ]
     out = await tool.acall(**CALL[1])
@@ -111,11 +113,13 @@ async def test_llamaindex_outside_a_workflow_tells_the_model_and_declines(
 
 
 async def test_a_toolnode_graph_with_a_checkpointer_pauses_the_same_way(
-    gateway: Gateway, ledger: Ledger
+    desk_gateway: Gateway, ledger: Ledger
 ) -> None:
     from tests.langchain.conftest import build_agent
 
-    tools = [t for t in await GatewayToolkit(gateway, ["desk"]).aget_tools() if t.name == CALL[0]]
+    tools = [
+        t for t in await GatewayToolkit(desk_gateway, ["desk"]).aget_tools() if t.name == CALL[0]
+    ]
     model = ScriptedChatModel(plan=call_then_answer(CALL), disable_streaming=True)
     graph = build_agent("toolnode", model, tools, checkpointer=InMemorySaver())
     config: Any = {"configurable": {"thread_id": uuid.uuid4().hex}}

@@ -10,7 +10,6 @@ what propagated, and what reached the server; each case also pins the expected v
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,12 +63,6 @@ SETUPS = {
     # The virtual server lists mail tools without consent; calling one needs it (401).
     "consent": Setup("workspace", "list_messages", {}, "on_authorization_required"),
 }
-
-
-@pytest.fixture
-async def dev_gateway(dev: DevGateway) -> AsyncIterator[Gateway]:
-    async with Gateway(dev.base_url) as gw:
-        yield gw
 
 
 def _callback(kind: str, yes: bool, dev: DevGateway) -> Any:
@@ -142,11 +135,11 @@ async def _observe(
 ) -> Observed:
     setup = SETUPS[kind]
     yes = policy.endswith("yes")
-    gateway = dev_gw if kind == "consent" else desk
+    through = dev_gw if kind == "consent" else desk
     with user_token(dev.tokens.user("alice")):
         return await run(
             framework,
-            gateway,
+            through,
             setup.server,
             setup.tool,
             setup.arguments,
@@ -231,10 +224,10 @@ def _expected(kind: str, policy: str) -> dict[str, Any]:
 async def test_every_framework_behaves_the_same(
     kind: str,
     policy: str,
-    gateway: Gateway,
+    desk_gateway: Gateway,
     ledger: Ledger,
     dev: DevGateway,
-    dev_gateway: Gateway,
+    gateway: Gateway,
 ) -> None:
     observed: dict[str, dict[str, Any]] = {}
     server_saw: dict[str, tuple[list[str], list[str]]] = {}
@@ -242,7 +235,7 @@ async def test_every_framework_behaves_the_same(
         ledger.clear()
         for identity, server in dev.grants():
             dev.revoke(identity, server)
-        seen = await _observe(framework, kind, policy, gateway, dev_gateway, dev)
+        seen = await _observe(framework, kind, policy, desk_gateway, gateway, dev)
         observed[framework] = _normalized(seen)
         server_saw[framework] = ([a["action"] for a in ledger.answers], [r[0] for r in ledger.ran])
     first = observed[FRAMEWORKS[0]]

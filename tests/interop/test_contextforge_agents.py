@@ -32,17 +32,17 @@ class RunContext:
 
 
 @pytest.fixture
-async def gateway(consented: ContextForgeSetup) -> Any:
+async def contextforge_gateway(consented: ContextForgeSetup) -> Any:
     url = consented.cf.server_url(consented.oauth_server)
     async with Gateway(servers={"mail": url}) as gw:
         yield gw
 
 
 async def test_langchain_create_agent_runs_as_each_user(
-    consented: ContextForgeSetup, gateway: Gateway
+    consented: ContextForgeSetup, contextforge_gateway: Gateway
 ) -> None:
     frank = consented.cf.create_user("frank@example.com")  # never consented
-    tools = await GatewayToolkit(gateway, ["mail"]).aget_tools(token=consented.alice)
+    tools = await GatewayToolkit(contextforge_gateway, ["mail"]).aget_tools(token=consented.alice)
     agent = create_agent(scripted_chat_model(("mail-whoami", {})), tools, context_schema=RunContext)
 
     async def run(token: str) -> ToolMessage:
@@ -64,9 +64,11 @@ async def test_langchain_create_agent_runs_as_each_user(
 
 
 async def test_llamaindex_function_agent_runs_as_each_user(
-    consented: ContextForgeSetup, gateway: Gateway
+    consented: ContextForgeSetup, contextforge_gateway: Gateway
 ) -> None:
-    tools = await GatewayToolSpec(gateway, ["mail"]).to_tool_list_async(token=consented.bob)
+    tools = await GatewayToolSpec(contextforge_gateway, ["mail"]).to_tool_list_async(
+        token=consented.bob
+    )
     agent = FunctionAgent(tools=tools, llm=scripted_llm([("mail-whoami", {})]))
 
     async def run(token: str) -> Any:

@@ -7,7 +7,6 @@ conversation, so concurrent runs (two users at once) stay deterministic.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +14,11 @@ from typing import Any
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
 
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
-from mcp_gateway_tools.langchain import testing
+from mcp_gateway_tools.langchain import GatewayToolkit, testing
 from mcp_gateway_tools.langchain.testing import (
     Plan,
     ScriptedChatModel,
@@ -74,34 +74,20 @@ class Recorder(BaseCallbackHandler):
 # -- servers ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def dev_server() -> Iterator[DevGateway]:
-    with DevGateway() as gateway:
-        yield gateway
-
-
 @pytest.fixture
-def dev(dev_server: DevGateway) -> Iterator[DevGateway]:
-    """The module's dev gateway, with no consent granted at the start of each test
-    (every grant is revoked afterwards, so none leaks from one test to another)."""
-    assert dev_server.grants() == []
-    yield dev_server
-    for user, server in dev_server.grants():
-        dev_server.revoke(user, server)
+async def mail_tools(dev: DevGateway, gateway: Gateway, alice: str) -> dict[str, BaseTool]:
+    """Alice's mail tools, alice and bob both having consented to mail."""
+    await dev.aconsent("alice", "mail")
+    await dev.aconsent("bob", "mail")
+    tools = await GatewayToolkit(gateway, ["mail"]).aget_tools(token=alice)
+    return {t.name: t for t in tools}
 
 
-@pytest.fixture
-async def gateway(dev: DevGateway) -> AsyncIterator[Gateway]:
-    """A per-user Gateway (no service token)."""
-    async with Gateway(dev.base_url, protocol_mode="legacy") as gw:
-        yield gw
-
-
-@pytest.fixture
-async def service_gateway(dev: DevGateway) -> AsyncIterator[Gateway]:
-    """A Gateway with the dev gateway's virtual-account token (scenario A)."""
-    async with Gateway(dev.base_url, token=dev.tokens.service, protocol_mode="legacy") as gw:
-        yield gw
+def owner(message: Any) -> str:
+    """Whose mailbox a successful mail tool message came from."""
+    assert isinstance(message, ToolMessage), message
+    assert message.status == "success", message.text
+    return str(message.artifact["structured_content"]["owner"])
 
 
 @pytest.fixture(scope="module")
@@ -115,23 +101,6 @@ def rich() -> Iterator[ThreadedServer]:
 async def rich_gateway(rich: ThreadedServer) -> AsyncIterator[Gateway]:
     async with Gateway(rich.url, token="rich-service-token", protocol_mode="legacy") as gw:
         yield gw
-
-
-@pytest.fixture
-def alice(dev: DevGateway) -> str:
-    return dev.tokens.user("alice")
-
-
-@pytest.fixture
-def bob(dev: DevGateway) -> str:
-    return dev.tokens.user("bob")
-
-
-@pytest.fixture
-def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Capture every log record at DEBUG (ours, the libraries' and the root's)."""
-    caplog.set_level(logging.DEBUG)
-    return caplog
 
 
 # -- agents ----------------------------------------------------------------------------

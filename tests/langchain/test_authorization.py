@@ -22,16 +22,8 @@ from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import AUTHORIZATION_EVENT, GatewayToolkit
 from mcp_gateway_tools.langchain.testing import ScriptedChatModel, tool_call
 from tests.langchain.conftest import AGENT_KINDS, Context, ask, build_agent, scripted, tool_messages
-
-# DESIGN §4 keys, plus the per-link facts (same_origin) and the count of links cut.
-OBSERVATION_KEYS = {
-    "type",
-    "authorization_urls",
-    "server_names",
-    "message",
-    "links",
-    "omitted_links",
-}
+from tests.support.contract import OBSERVATION_KEYS
+from tests.support.through import Through
 
 
 async def mail_tool(gateway: Gateway, token: str, **options: Any) -> BaseTool:
@@ -39,6 +31,15 @@ async def mail_tool(gateway: Gateway, token: str, **options: Any) -> BaseTool:
     toolkit = GatewayToolkit(gateway, ["workspace"], tool_filter=["list_messages"], **options)
     [tool] = await toolkit.aget_tools(token=token)
     return tool
+
+
+async def pausing_agent(
+    gateway: Gateway, alice: str, kind: str = "create_agent", **options: Any
+) -> Any:
+    """An agent with a checkpointer whose mail tool interrupts for consent."""
+    tool = await mail_tool(gateway, alice, on_authorization_required="interrupt", **options)
+    model = scripted(("list_messages", {}))
+    return build_agent(kind, model, [tool], checkpointer=InMemorySaver())
 
 
 def assert_observation(message: ToolMessage, url: str | None = None) -> None:
@@ -57,7 +58,9 @@ def assert_observation(message: ToolMessage, url: str | None = None) -> None:
 # -- observation (default) ------------------------------------------------------------
 
 
-async def test_observation_event_and_callbacks(gateway: Gateway, alice: str) -> None:
+async def test_observation_event_and_callbacks(
+    gateway: Gateway, alice: str, through: Through
+) -> None:
     seen_sync: list[dict[str, Any]] = []
     seen_async: list[dict[str, Any]] = []
 
@@ -79,8 +82,8 @@ async def test_observation_event_and_callbacks(gateway: Gateway, alice: str) -> 
     assert seen_sync == [payload]
 
     tool = await mail_tool(gateway, alice, authorization_callback=on_auth)
-    message = await tool.ainvoke(
-        tool_call("list_messages"), {"configurable": {"user_token": alice}}
+    message = await through.invoke(
+        tool, tool_call("list_messages"), {"configurable": {"user_token": alice}}
     )
     assert_observation(message)
     assert len(seen_async) == 1
@@ -106,14 +109,16 @@ async def test_stream_mode_custom_carries_the_event(
 
 
 @pytest.mark.parametrize("kind", AGENT_KINDS)
-async def test_raise_propagates_after_the_callback(kind: str, gateway: Gateway, alice: str) -> None:
+async def test_raise_propagates_after_the_callback(
+    kind: str, gateway: Gateway, alice: str, through: Through
+) -> None:
     seen: list[dict[str, Any]] = []
     tool = await mail_tool(
         gateway, alice, on_authorization_required="raise", authorization_callback=seen.append
     )
     agent = build_agent(kind, scripted(("list_messages", {})), [tool])
     with pytest.raises(AuthorizationRequired) as caught:
-        await agent.ainvoke(ask(), context=Context(user_token=alice))
+        await through.invoke(agent, ask(), context=Context(user_token=alice))
     assert caught.value.server_names == {"mail": "Mail"}
     assert len(seen) == 1
 
@@ -123,17 +128,18 @@ async def test_raise_propagates_after_the_callback(kind: str, gateway: Gateway, 
 
 @pytest.mark.parametrize("kind", AGENT_KINDS)
 async def test_interrupt_consent_resume_success(
-    kind: str, dev: DevGateway, gateway: Gateway, alice: str
+    kind: str,
+    dev: DevGateway,
+    gateway: Gateway,
+    alice: str,
+    through: Through,
 ) -> None:
     seen: list[dict[str, Any]] = []
-    tool = await mail_tool(
-        gateway, alice, on_authorization_required="interrupt", authorization_callback=seen.append
-    )
-    agent = build_agent(kind, scripted(("list_messages", {})), [tool], checkpointer=InMemorySaver())
+    agent = await pausing_agent(gateway, alice, kind, authorization_callback=seen.append)
     config: Any = {"configurable": {"thread_id": "t-1"}}
     context = Context(user_token=alice)
 
-    paused = await agent.ainvoke(ask("my mail"), config, context=context)
+    paused = await through.invoke(agent, ask("my mail"), config, context=context)
     [pending] = paused["__interrupt__"]
     payload = pending.value
     assert payload["type"] == "authorization_required"
@@ -141,7 +147,7 @@ async def test_interrupt_consent_resume_success(
     assert tool_messages(paused) == []  # the tool has not answered yet
 
     assert (await dev.aconsent("alice", "mail", link=payload["authorization_urls"]["mail"])).granted
-    done = await agent.ainvoke(Command(resume=True), config, context=context)
+    done = await through.invoke(agent, Command(resume=True), config, context=context)
     [message] = tool_messages(done)
     assert message.status == "success"
     assert message.artifact["structured_content"]["owner"] == "alice@example.com"
@@ -150,33 +156,29 @@ async def test_interrupt_consent_resume_success(
 
 
 async def test_interrupt_resume_without_consent_gives_a_fresh_observation(
-    gateway: Gateway, alice: str
+    gateway: Gateway,
+    alice: str,
+    through: Through,
 ) -> None:
     seen: list[dict[str, Any]] = []
-    tool = await mail_tool(
-        gateway, alice, on_authorization_required="interrupt", authorization_callback=seen.append
-    )
-    agent = build_agent(
-        "create_agent", scripted(("list_messages", {})), [tool], checkpointer=InMemorySaver()
-    )
+    agent = await pausing_agent(gateway, alice, authorization_callback=seen.append)
     config: Any = {"configurable": {"thread_id": "t-2"}}
     context = Context(user_token=alice)
-    await agent.ainvoke(ask(), config, context=context)
-    done = await agent.ainvoke(Command(resume=True), config, context=context)
+    await through.invoke(agent, ask(), config, context=context)
+    done = await through.invoke(agent, Command(resume=True), config, context=context)
     [message] = tool_messages(done)
     assert_observation(message)
     assert len(seen) == 2  # once before pausing, once for the fresh observation
 
 
-async def test_interrupt_declined(gateway: Gateway, alice: str) -> None:
-    tool = await mail_tool(gateway, alice, on_authorization_required="interrupt")
-    agent = build_agent(
-        "create_agent", scripted(("list_messages", {})), [tool], checkpointer=InMemorySaver()
-    )
+async def test_interrupt_declined(gateway: Gateway, alice: str, through: Through) -> None:
+    agent = await pausing_agent(gateway, alice)
     config: Any = {"configurable": {"thread_id": "t-3"}}
     context = Context(user_token=alice)
-    await agent.ainvoke(ask(), config, context=context)
-    done = await agent.ainvoke(Command(resume={"authorized": False}), config, context=context)
+    await through.invoke(agent, ask(), config, context=context)
+    done = await through.invoke(
+        agent, Command(resume={"authorized": False}), config, context=context
+    )
     [message] = tool_messages(done)
     assert message.status == "success"
     assert "chose not to authorize Mail" in message.text
@@ -184,21 +186,28 @@ async def test_interrupt_declined(gateway: Gateway, alice: str) -> None:
 
 
 async def test_interrupt_outside_a_graph_is_a_configuration_error(
-    gateway: Gateway, alice: str
+    gateway: Gateway,
+    alice: str,
+    through: Through,
 ) -> None:
     tool = await mail_tool(gateway, alice, on_authorization_required="interrupt")
     with pytest.raises(ConfigurationError, match="checkpointer"):
-        await tool.ainvoke(tool_call("list_messages"), {"configurable": {"user_token": alice}})
+        await through.invoke(
+            tool, tool_call("list_messages"), {"configurable": {"user_token": alice}}
+        )
 
 
 # -- load time ------------------------------------------------------------------------
 
 
 async def test_load_time_placeholder_then_consent(
-    dev: DevGateway, gateway: Gateway, alice: str
+    dev: DevGateway,
+    gateway: Gateway,
+    alice: str,
+    through: Through,
 ) -> None:
     toolkit = GatewayToolkit(gateway, ["mail", "knowledge"])
-    tools = {t.name: t for t in await toolkit.aget_tools(token=alice)}
+    tools = {t.name: t for t in await through.get_tools(toolkit, token=alice)}
     assert "authorize_mail" in tools
     assert "search_docs" in tools  # one server's consent never hides another's tools
     assert not any(name.startswith("list_messages") for name in tools)
@@ -207,64 +216,78 @@ async def test_load_time_placeholder_then_consent(
     assert authorize.args_schema == {"type": "object", "properties": {}}
 
     config: Any = {"configurable": {"user_token": alice}}
-    message = await authorize.ainvoke(tool_call("authorize_mail"), config)
+    message = await through.invoke(authorize, tool_call("authorize_mail"), config)
     assert_observation(message)
     assert (
         await dev.aconsent("alice", "mail", link=message.artifact["authorization_urls"]["mail"])
     ).granted
-    message = await authorize.ainvoke(tool_call("authorize_mail"), config)
+    message = await through.invoke(authorize, tool_call("authorize_mail"), config)
     assert message.status == "success"
     assert message.artifact == {"type": "authorized", "server": "mail", "server_name": "Mail"}
     assert "Mail" in message.text
 
-    tools = {t.name: t for t in await toolkit.aget_tools(token=alice)}
+    tools = {t.name: t for t in await through.get_tools(toolkit, token=alice)}
     assert "authorize_mail" not in tools
     assert "list_messages" in tools
 
 
-async def test_load_time_placeholder_in_an_agent(gateway: Gateway, alice: str) -> None:
-    tools = await GatewayToolkit(gateway, ["mail", "knowledge"]).aget_tools(token=alice)
+async def test_load_time_placeholder_in_an_agent(
+    gateway: Gateway, alice: str, through: Through
+) -> None:
+    tools = await through.get_tools(GatewayToolkit(gateway, ["mail", "knowledge"]), token=alice)
     agent = build_agent("create_agent", scripted(("authorize_mail", {})), tools)
-    state = await agent.ainvoke(ask(), context=Context(user_token=alice))
+    state = await through.invoke(agent, ask(), context=Context(user_token=alice))
     assert_observation(tool_messages(state)[0])
     assert "- Mail: http://127.0.0.1:" in state["messages"][-1].text  # relayed by the model
 
 
-async def test_load_time_raise(gateway: Gateway, alice: str) -> None:
+async def test_load_time_raise(gateway: Gateway, alice: str, through: Through) -> None:
     toolkit = GatewayToolkit(gateway, ["mail"], on_authorization_required_at_load="raise")
     with pytest.raises(AuthorizationRequired):
-        await toolkit.aget_tools(token=alice)
+        await through.get_tools(toolkit, token=alice)
 
 
 async def test_a_failing_server_never_hides_the_others(
-    gateway: Gateway, alice: str, caplog: pytest.LogCaptureFixture
+    gateway: Gateway,
+    alice: str,
+    caplog: pytest.LogCaptureFixture,
+    through: Through,
 ) -> None:
     caplog.set_level(logging.WARNING)
     with pytest.warns(ToolLoadWarning, match="nope"):  # left out loudly, typed
-        tools = await GatewayToolkit(gateway, ["nope", "knowledge"]).aget_tools(token=alice)
+        tools = await through.get_tools(GatewayToolkit(gateway, ["nope", "knowledge"]), token=alice)
     assert "search_docs" in {t.name for t in tools}
     assert "nope" in caplog.text
     with pytest.raises(GatewayError):  # but all of them failing is an error
-        await GatewayToolkit(gateway, ["nope"]).aget_tools(token=alice)
+        await through.get_tools(GatewayToolkit(gateway, ["nope"]), token=alice)
 
 
-async def test_name_collisions_filter_and_prefix(gateway: Gateway, alice: str) -> None:
-    tools = await GatewayToolkit(gateway, ["knowledge", "workspace"]).aget_tools(token=alice)
+async def test_name_collisions_filter_and_prefix(
+    gateway: Gateway, alice: str, through: Through
+) -> None:
+    tools = await through.get_tools(
+        GatewayToolkit(gateway, ["knowledge", "workspace"]), token=alice
+    )
     names = [t.name for t in tools]
     assert len(names) == len(set(names))
     assert {"knowledge_search_docs", "workspace_search_docs"} <= set(names)
     config: Any = {"configurable": {"user_token": alice}}
     by_name = {t.name: t for t in tools}
     for name in ("knowledge_search_docs", "workspace_search_docs"):  # the MCP name is sent
-        message = await by_name[name].ainvoke(tool_call(name, {"query": "password"}), config)
+        message = await through.invoke(
+            by_name[name], tool_call(name, {"query": "password"}), config
+        )
         assert "Resetting your password" in message.text
 
-    prefixed = await GatewayToolkit(
-        gateway,
-        ["knowledge"],
-        name_prefix="kb",
-        tool_filter={"allow": ["search_docs", "knowledge/get_article"]},
-    ).aget_tools(token=alice)
+    prefixed = await through.get_tools(
+        GatewayToolkit(
+            gateway,
+            ["knowledge"],
+            name_prefix="kb",
+            tool_filter={"allow": ["search_docs", "knowledge/get_article"]},
+        ),
+        token=alice,
+    )
     assert sorted(t.name for t in prefixed) == ["kb_get_article", "kb_search_docs"]
     only = await GatewayToolkit(
         gateway, ["knowledge"], tool_filter=lambda info: info.name.startswith("get_")
@@ -273,7 +296,10 @@ async def test_name_collisions_filter_and_prefix(gateway: Gateway, alice: str) -
 
 
 async def test_parallel_tool_calls_each_interrupt_and_resume_by_id(
-    dev: DevGateway, gateway: Gateway, alice: str
+    dev: DevGateway,
+    gateway: Gateway,
+    alice: str,
+    through: Through,
 ) -> None:
     toolkit = GatewayToolkit(
         gateway,
@@ -281,7 +307,7 @@ async def test_parallel_tool_calls_each_interrupt_and_resume_by_id(
         tool_filter=["list_messages", "mail_whoami"],
         on_authorization_required="interrupt",
     )
-    tools = await toolkit.aget_tools(token=alice)
+    tools = await through.get_tools(toolkit, token=alice)
 
     def plan(messages: Any) -> AIMessage:
         if isinstance(messages[-1], ToolMessage):
@@ -293,12 +319,12 @@ async def test_parallel_tool_calls_each_interrupt_and_resume_by_id(
     agent = build_agent("create_agent", model, tools, checkpointer=InMemorySaver())
     config: Any = {"configurable": {"thread_id": "t-par"}}
     context = Context(user_token=alice)
-    paused = await agent.ainvoke(ask(), config, context=context)
+    paused = await through.invoke(agent, ask(), config, context=context)
     pending = paused["__interrupt__"]
     assert sorted(p.value["tool"] for p in pending) == ["list_messages", "mail_whoami"]
     await dev.aconsent("alice", "mail", link=pending[0].value["authorization_urls"]["mail"])
-    done = await agent.ainvoke(
-        Command(resume={p.id: True for p in pending}), config, context=context
+    done = await through.invoke(
+        agent, Command(resume={p.id: True for p in pending}), config, context=context
     )
     messages = tool_messages(done)
     assert [m.status for m in messages] == ["success", "success"]

@@ -4,10 +4,7 @@ gateway with a scripted model; the runnable example is run as well."""
 from __future__ import annotations
 
 import asyncio
-import re
 import runpy
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +14,16 @@ from langchain_core.messages import ToolMessage
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
 from tests.langchain.conftest import scripted
+from tests.support.docblocks import run_python_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "langchain.md"
 EXAMPLE = ROOT / "examples" / "langchain_authorization.py"
 
 
-def doc_namespace() -> dict[str, Any]:
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) >= 6
-    module = types.ModuleType("langchain_doc")
-    sys.modules[module.__name__] = module  # dataclasses and typing resolve names there
-    code = compile("\n".join(blocks), str(DOC), "exec", dont_inherit=True)
-    exec(code, module.__dict__)
-    return module.__dict__
-
-
 @pytest.fixture(scope="module")
 def doc() -> dict[str, Any]:
-    return doc_namespace()
+    return run_python_blocks(DOC, "langchain_doc", at_least=6)
 
 
 async def test_scenario_a(doc: dict[str, Any], dev: DevGateway) -> None:

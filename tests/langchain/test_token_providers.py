@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from pydantic import SecretStr
 
-from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
-from mcp_gateway_tools.langchain import GatewayToolkit
 from mcp_gateway_tools.langchain.testing import tool_call
-from tests.langchain.conftest import Context, ask, build_agent, scripted, tool_messages
+from tests.langchain.conftest import Context, ask, build_agent, owner, scripted, tool_messages
 
 
 class JwtSource:
@@ -26,20 +20,6 @@ class JwtSource:
     async def __call__(self) -> SecretStr:
         self.asked += 1
         return SecretStr(self.jwts[min(self.asked, 2) - 1])
-
-
-@pytest.fixture
-async def mail_tools(dev: DevGateway, gateway: Gateway, alice: str) -> dict[str, BaseTool]:
-    await dev.aconsent("alice", "mail")
-    await dev.aconsent("bob", "mail")
-    tools = await GatewayToolkit(gateway, ["mail"]).aget_tools(token=alice)
-    return {t.name: t for t in tools}
-
-
-def owner(message: Any) -> str:
-    assert isinstance(message, ToolMessage), message
-    assert message.status == "success", message.text
-    return str(message.artifact["structured_content"]["owner"])
 
 
 async def test_create_agent_with_an_expiring_jwt_provider_in_the_run_context(

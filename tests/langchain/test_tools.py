@@ -15,6 +15,7 @@ from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayTool, GatewayToolkit
 from mcp_gateway_tools.langchain.testing import tool_call
 from tests.langchain.richserver import PNG
+from tests.support.through import Through
 
 
 async def rich_tools(gateway: Gateway) -> dict[str, BaseTool]:
@@ -65,9 +66,11 @@ async def test_refs_are_kept_and_validated_in_full(rich_gateway: Gateway) -> Non
     assert "'name' is a required property" in bad.text
 
 
-async def test_no_token_in_any_schema(dev: DevGateway, gateway: Gateway, alice: str) -> None:
-    tools = await GatewayToolkit(gateway, ["knowledge", "search", "workspace"]).aget_tools(
-        token=alice
+async def test_no_token_in_any_schema(
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
+) -> None:
+    tools = await through.get_tools(
+        GatewayToolkit(gateway, ["knowledge", "search", "workspace"]), token=alice
     )
     for tool in tools:
         schema = convert_to_openai_tool(tool)

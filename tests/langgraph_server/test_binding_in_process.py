@@ -8,10 +8,8 @@ runs get the server's user object (``configurable["langgraph_auth_user"]``, as
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -22,12 +20,6 @@ from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayToolkit, GatewayToolsMiddleware
 from mcp_gateway_tools.langchain.testing import scripted_chat_model
 from tests.langgraph_server.auth import auth
-
-
-@pytest.fixture(scope="module")
-def dev() -> Iterator[DevGateway]:
-    with DevGateway() as gateway:
-        yield gateway
 
 
 async def server_user(authorization: str) -> Any:

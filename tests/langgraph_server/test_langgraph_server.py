@@ -49,13 +49,9 @@ def server_venv() -> Path:
 
 
 @pytest.fixture(scope="module")
-def dev() -> Iterator[DevGateway]:
-    with DevGateway() as gateway:
-        yield gateway
-
-
-@pytest.fixture(scope="module")
-def server(dev: DevGateway, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def server(
+    dev_server: DevGateway, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
     """``langgraph dev`` on a free loopback port, from a copy of this directory."""
     cli = server_venv()
     work = tmp_path_factory.mktemp("langgraph-server")
@@ -65,7 +61,7 @@ def server(dev: DevGateway, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     port = free_port()
     env = {
         **os.environ,
-        "MGT_GATEWAY_URL": dev.base_url,
+        "MGT_GATEWAY_URL": dev_server.base_url,
         "PYTHONPATH": str(ROOT / "src"),
         "LANGGRAPH_CLI_NO_ANALYTICS": "1",
         "LANGSMITH_TRACING": "false",
@@ -128,12 +124,12 @@ async def ask_as(url: str, token: str) -> tuple[dict, list, dict]:  # type: igno
 
 
 async def test_two_users_at_once_each_reach_the_gateway_as_themselves_with_no_token_stored(
-    dev: DevGateway, server: tuple[str, Path]
+    dev_server: DevGateway, server: tuple[str, Path]
 ) -> None:
     url, work = server
-    alice, bob = dev.tokens.user("alice"), dev.tokens.user("bob")
-    await dev.aconsent("alice", "mail")
-    await dev.aconsent("bob", "mail")
+    alice, bob = dev_server.tokens.user("alice"), dev_server.tokens.user("bob")
+    await dev_server.aconsent("alice", "mail")
+    await dev_server.aconsent("bob", "mail")
     results = await asyncio.gather(ask_as(url, alice), ask_as(url, bob))
 
     for (output, history, stored), email in zip(

@@ -1,8 +1,8 @@
-"""Offline LLMs that drive real LlamaIndex agents through scripted tool calls.
+"""What a LlamaIndex agent showed its model, and a ReAct-speaking model.
 
-The scripts are stateless (the step is read off the conversation), so one agent can
-serve several concurrent runs, as it would for several users. Every prompt the agent
-sends is recorded, so tests can check what the model was shown.
+Function-calling agents use the shipped ``scripted_llm``; a ``Recorder`` passed as its
+``on_request`` keeps every prompt and tool list, so tests can check what the model was
+shown. The ReAct model has no shipped counterpart (it speaks text, not tool calls).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallBlock
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import MockFunctionCallingLLM
 
-Call = tuple[str, dict[str, Any]]
+from mcp_gateway_tools.llamaindex.testing import Call
 
 
 class Recorder:
@@ -23,6 +23,10 @@ class Recorder:
     def __init__(self) -> None:
         self.requests: list[list[ChatMessage]] = []
         self.tools: list[Sequence[Any]] = []
+
+    def __call__(self, messages: list[ChatMessage], tools: Sequence[Any]) -> None:
+        self.requests.append(messages)
+        self.tools.append(tools)
 
     def tool_messages(self) -> list[ChatMessage]:
         seen: dict[str, ChatMessage] = {}
@@ -36,39 +40,12 @@ class Recorder:
         return "\n".join(str(m.content) for msgs in self.requests for m in msgs)
 
 
-def _since_user(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
-    last = max((i for i, m in enumerate(messages) if m.role == MessageRole.USER), default=-1)
-    return list(messages[last + 1 :])
-
-
-def function_llm(*turns: list[Call], recorder: Recorder | None = None) -> MockFunctionCallingLLM:
-    """A function-calling model: turn ``i`` makes the calls ``turns[i]``, then it answers
-    with the text of the last tool results."""
-
-    def respond(messages: Sequence[ChatMessage], **kwargs: Any) -> ChatMessage:
-        if recorder is not None:
-            recorder.requests.append(list(messages))
-            recorder.tools.append(kwargs.get("tools") or [])
-        after = _since_user(messages)
-        step = sum(1 for m in after if m.role == MessageRole.ASSISTANT)
-        if step < len(turns):
-            blocks = [
-                ToolCallBlock(tool_call_id=f"call-{step}-{i}", tool_name=name, tool_kwargs=args)
-                for i, (name, args) in enumerate(turns[step])
-            ]
-            return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks)
-        results = [str(m.content) for m in after if m.role == MessageRole.TOOL]
-        return ChatMessage(role=MessageRole.ASSISTANT, content="ANSWER: " + " | ".join(results))
-
-    return MockFunctionCallingLLM(response_generator=respond)
-
-
 def react_llm(call: Call, recorder: Recorder | None = None) -> MockFunctionCallingLLM:
     """A text-only model speaking the ReAct format: one action, then the answer."""
 
     def respond(messages: Sequence[ChatMessage], **kwargs: Any) -> ChatMessage:
         if recorder is not None:
-            recorder.requests.append(list(messages))
+            recorder(list(messages), [])
         observations = [
             str(m.content) for m in messages if str(m.content or "").startswith("Observation:")
         ]

@@ -19,8 +19,11 @@ from mcp_gateway_tools.llamaindex import (
     GatewayTool,
     GatewayToolSpec,
 )
-from mcp_gateway_tools.llamaindex._flow import PENDING_KEY
-from tests.llamaindex.agents import Recorder, function_llm
+from mcp_gateway_tools.llamaindex._context import PENDING_KEY
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.llamaindex.agents import Recorder
+from tests.support.contract import OBSERVATION_KEYS
+from tests.support.through import Through
 
 
 async def _workspace(
@@ -63,23 +66,19 @@ def _results(events: list[Event]) -> list[ToolCallResult]:
 
 
 async def test_observation_lists_every_link_and_fires_the_callback(
-    dev: DevGateway, gateway: Gateway, alice: str
+    dev: DevGateway,
+    gateway: Gateway,
+    alice: str,
+    through: Through,
 ) -> None:
     seen: list[AuthorizationRequiredEvent] = []
     tools = await _workspace(gateway, alice, callback=seen.append)
     with user_token(alice):
-        out = await tools["list_messages"].acall(limit=1)
+        out = await through.call(tools["list_messages"], limit=1)
     assert not out.is_error
     obs = out.raw_output
     assert obs["type"] == "authorization_required"
-    assert set(obs) == {
-        "type",
-        "authorization_urls",
-        "server_names",
-        "message",
-        "links",
-        "omitted_links",
-    }
+    assert set(obs) == OBSERVATION_KEYS
     link = obs["authorization_urls"]["mail"]
     assert link.startswith(dev.base_url)
     assert f"- Mail: {link}" in out.content
@@ -100,7 +99,7 @@ async def test_observation_in_an_agent_reaches_model_and_stream(
     tools = await _workspace(gateway, alice, callback=callback)
     rec = Recorder()
     agent = FunctionAgent(
-        tools=list(tools.values()), llm=function_llm([("list_messages", {})], recorder=rec)
+        tools=list(tools.values()), llm=scripted_llm([("list_messages", {})], on_request=rec)
     )
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
@@ -115,14 +114,18 @@ async def test_observation_in_an_agent_reaches_model_and_stream(
     assert _results(events)[0].tool_output.raw_output == event.observation
 
 
-async def test_raise_policy(dev: DevGateway, gateway: Gateway, alice: str) -> None:
+async def test_raise_policy(
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
+) -> None:
     tools = await _workspace(gateway, alice, "raise")
     with user_token(alice), pytest.raises(AuthorizationRequired) as info:
-        await tools["list_messages"].acall()
+        await through.call(
+            tools["list_messages"],
+        )
     assert "mail" in info.value.authorization_urls
     # In an agent, LlamaIndex turns the exception into an error result that keeps it,
     # and the event still reaches the stream.
-    agent = FunctionAgent(tools=list(tools.values()), llm=function_llm([("list_messages", {})]))
+    agent = FunctionAgent(tools=list(tools.values()), llm=scripted_llm([("list_messages", {})]))
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
     events, _ = await _drive(agent.run("my mail?", ctx=ctx), dev, answer=False)
@@ -135,7 +138,7 @@ async def test_raise_policy(dev: DevGateway, gateway: Gateway, alice: str) -> No
 async def test_wait_policy_end_to_end(dev: DevGateway, gateway: Gateway, alice: str) -> None:
     seen: list[AuthorizationRequiredEvent] = []
     tools = await _workspace(gateway, alice, "wait", callback=seen.append)
-    llm = function_llm([("list_messages", {"limit": 1}), ("search_docs", {"query": "vpn"})])
+    llm = scripted_llm([("list_messages", {"limit": 1}), ("search_docs", {"query": "vpn"})])
     agent = FunctionAgent(tools=list(tools.values()), llm=llm)
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
@@ -162,7 +165,7 @@ async def test_wait_policy_in_an_agent_workflow(
                 name="mail",
                 description="Reads mail.",
                 tools=list(tools.values()),
-                llm=function_llm([("mail_whoami", {})]),
+                llm=scripted_llm([("mail_whoami", {})]),
             )
         ]
     )
@@ -179,7 +182,7 @@ async def test_wait_two_parallel_calls_each_get_their_answer(
     tools = await _workspace(gateway, alice, "wait")
     agent = FunctionAgent(
         tools=list(tools.values()),
-        llm=function_llm([("list_messages", {"limit": 1}), ("mail_whoami", {})]),
+        llm=scripted_llm([("list_messages", {"limit": 1}), ("mail_whoami", {})]),
     )
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
@@ -193,7 +196,7 @@ async def test_wait_two_parallel_calls_each_get_their_answer(
 
 async def test_wait_declined(dev: DevGateway, gateway: Gateway, alice: str) -> None:
     tools = await _workspace(gateway, alice, "wait")
-    agent = FunctionAgent(tools=list(tools.values()), llm=function_llm([("list_messages", {})]))
+    agent = FunctionAgent(tools=list(tools.values()), llm=scripted_llm([("list_messages", {})]))
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
     events, _ = await _drive(agent.run("mail", ctx=ctx), dev, consent=False, approve=False)
@@ -207,7 +210,7 @@ async def test_wait_answered_without_consent_ends_in_the_observation(
     dev: DevGateway, gateway: Gateway, alice: str
 ) -> None:
     tools = await _workspace(gateway, alice, "wait")
-    agent = FunctionAgent(tools=list(tools.values()), llm=function_llm([("list_messages", {})]))
+    agent = FunctionAgent(tools=list(tools.values()), llm=scripted_llm([("list_messages", {})]))
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
     events, _ = await _drive(agent.run("mail", ctx=ctx), dev, consent=False)
@@ -222,7 +225,7 @@ async def test_wait_times_out_into_the_observation(
     dev: DevGateway, gateway: Gateway, alice: str
 ) -> None:
     tools = await _workspace(gateway, alice, "wait", wait_timeout=0.3)
-    agent = FunctionAgent(tools=list(tools.values()), llm=function_llm([("list_messages", {})]))
+    agent = FunctionAgent(tools=list(tools.values()), llm=scripted_llm([("list_messages", {})]))
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
     events, _ = await _drive(agent.run("mail", ctx=ctx), dev, answer=False)
@@ -232,11 +235,15 @@ async def test_wait_times_out_into_the_observation(
 
 
 async def test_wait_outside_a_workflow_returns_the_observation(
-    gateway: Gateway, alice: str
+    gateway: Gateway,
+    alice: str,
+    through: Through,
 ) -> None:
     tools = await _workspace(gateway, alice, "wait")
     with user_token(alice):
-        out = await tools["list_messages"].acall()
+        out = await through.call(
+            tools["list_messages"],
+        )
     assert out.raw_output["type"] == "authorization_required"
 
 
@@ -244,7 +251,7 @@ async def test_placeholder_tool_waits_too(dev: DevGateway, gateway: Gateway, ali
     spec = GatewayToolSpec(gateway, ["mail"], on_authorization_required="wait")
     tools = await spec.to_tool_list_async(token=alice)
     assert [t.metadata.name for t in tools] == ["authorize_mail"]
-    agent = FunctionAgent(tools=tools, llm=function_llm([("authorize_mail", {})]))
+    agent = FunctionAgent(tools=tools, llm=scripted_llm([("authorize_mail", {})]))
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
     events, _ = await _drive(agent.run("connect my mail", ctx=ctx), dev)
@@ -252,13 +259,18 @@ async def test_placeholder_tool_waits_too(dev: DevGateway, gateway: Gateway, ali
 
 
 async def test_a_failing_callback_does_not_fail_the_tool(
-    gateway: Gateway, alice: str, caplog: pytest.LogCaptureFixture
+    gateway: Gateway,
+    alice: str,
+    caplog: pytest.LogCaptureFixture,
+    through: Through,
 ) -> None:
     def broken(ev: AuthorizationRequiredEvent) -> None:
         raise RuntimeError("UI is down")
 
     tools = await _workspace(gateway, alice, callback=broken)
     with user_token(alice), caplog.at_level(logging.ERROR):
-        out = await tools["list_messages"].acall()
+        out = await through.call(
+            tools["list_messages"],
+        )
     assert out.raw_output["type"] == "authorization_required"
     assert "authorization callback failed" in caplog.text

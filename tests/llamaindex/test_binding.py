@@ -12,7 +12,8 @@ from llama_index.core.workflow import Context, StartEvent, StopEvent, Workflow, 
 from mcp_gateway_tools import AccessDenied, ConfigurationError, Gateway, user_token
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.llamaindex import GatewayTool, GatewayToolSpec
-from tests.llamaindex.agents import function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.support.through import Through
 
 
 async def _mail_tools(gateway: Gateway, dev: DevGateway, token: str) -> dict[str, GatewayTool]:
@@ -27,7 +28,7 @@ def _owner(out: Any) -> str:
 
 
 async def _run_agent(tools: list[GatewayTool], ctx_token: Any = None) -> ToolCallResult:
-    agent = FunctionAgent(tools=tools, llm=function_llm([("mail_whoami", {})]))
+    agent = FunctionAgent(tools=tools, llm=scripted_llm([("mail_whoami", {})]))
     ctx = Context(agent)
     if ctx_token is not None:
         await ctx.store.set("user_token", ctx_token)
@@ -59,22 +60,38 @@ async def test_context_token_wins_over_user_token(
     assert _owner(result.tool_output) == "alice@example.com"
 
 
-async def test_service_token_is_the_last_resort(dev: DevGateway, alice: str) -> None:
+async def test_service_token_is_the_last_resort(
+    dev: DevGateway, alice: str, through: Through
+) -> None:
     async with Gateway(dev.base_url, token=dev.tokens.service) as gw:
         kb = {
-            t.metadata.name: t for t in await GatewayToolSpec(gw, ["search"]).to_tool_list_async()
+            t.metadata.name: t
+            for t in await through.to_tool_list(
+                GatewayToolSpec(gw, ["search"]),
+            )
         }
         # No per-request token: the service token is used, and the server accepts it.
-        out = await kb["web_search"].acall(query="vpn")
+        out = await through.call(kb["web_search"], query="vpn")
         assert not out.is_error
         # A bound user token wins: the service account may not use mail, alice may.
         with pytest.raises(AccessDenied):  # a virtual account cannot hold a user's OAuth
-            await GatewayToolSpec(gw, ["mail"]).to_tool_list_async()
+            await through.to_tool_list(
+                GatewayToolSpec(gw, ["mail"]),
+            )
         await dev.aconsent("alice", "mail")
         with user_token(alice):
-            tools = await GatewayToolSpec(gw, ["mail"]).to_tool_list_async()
+            tools = await through.to_tool_list(
+                GatewayToolSpec(gw, ["mail"]),
+            )
             whoami = next(t for t in tools if t.metadata.name == "mail_whoami")
-            assert _owner(await whoami.acall()) == "alice@example.com"
+            assert (
+                _owner(
+                    await through.call(
+                        whoami,
+                    )
+                )
+                == "alice@example.com"
+            )
 
 
 async def test_a_wrong_context_value_is_refused(
@@ -87,8 +104,12 @@ async def test_a_wrong_context_value_is_refused(
 
 
 async def test_tool_called_by_hand_inside_a_workflow_step_uses_its_context(
-    dev: DevGateway, gateway: Gateway, alice: str, bob: str
+    dev: DevGateway,
+    gateway: Gateway,
+    alice: str,
+    bob: str,
 ) -> None:
+    """Async only: the sync ``call`` reads a Context only when given one (documented)."""
     tools = await _mail_tools(gateway, dev, alice)
 
     class Flow(Workflow):
@@ -110,21 +131,29 @@ async def test_sync_call_inside_a_running_loop_with_each_binding(
     with user_token(bob):
         assert _owner(whoami.call()) == "bob@example.com"
         assert _owner(whoami()) == "bob@example.com"
-    ctx = Context(FunctionAgent(tools=[whoami], llm=function_llm()))
+    ctx = Context(FunctionAgent(tools=[whoami], llm=scripted_llm()))
     await ctx.store.set("user_token", alice)
     with user_token(bob):
         assert _owner(whoami.call(ctx=ctx)) == "alice@example.com"
 
 
 async def test_concurrent_calls_keep_their_identities(
-    dev: DevGateway, gateway: Gateway, alice: str, bob: str
+    dev: DevGateway,
+    gateway: Gateway,
+    alice: str,
+    bob: str,
+    through: Through,
 ) -> None:
     tools = await _mail_tools(gateway, dev, alice)
     whoami = tools["mail_whoami"]
 
     async def as_user(token: str) -> str:
         with user_token(token):
-            return _owner(await whoami.acall())
+            return _owner(
+                await through.call(
+                    whoami,
+                )
+            )
 
     tokens = [alice, bob] * 10
     owners = await asyncio.gather(*(as_user(t) for t in tokens))

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import re
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,8 @@ import pytest
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.llamaindex import AuthorizationRequiredEvent
-from tests.llamaindex.agents import function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.support.docblocks import run_python_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "llamaindex.md"
@@ -25,16 +24,11 @@ EXAMPLE = ROOT / "examples" / "llamaindex_human_in_the_loop.py"
 
 @pytest.fixture(scope="module")
 def doc() -> dict[str, Any]:
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) >= 7
-    module = types.ModuleType("llamaindex_doc")
-    sys.modules[module.__name__] = module
-    exec(compile("\n".join(blocks), str(DOC), "exec", dont_inherit=True), module.__dict__)
-    return module.__dict__
+    return run_python_blocks(DOC, "llamaindex_doc", at_least=7)
 
 
 async def test_scenario_a(doc: dict[str, Any], dev: DevGateway) -> None:
-    llm = function_llm([("search_docs", {"query": "password"})])
+    llm = scripted_llm([("search_docs", {"query": "password"})])
     answer = await doc["scenario_a"](dev.base_url, dev.tokens.service, llm)
     assert "Resetting your password" in answer
 
@@ -43,7 +37,7 @@ async def test_scenario_b(
     doc: dict[str, Any], dev: DevGateway, gateway: Gateway, alice: str, bob: str
 ) -> None:
     await dev.aconsent("alice", "mail")
-    agent = await doc["build_agent"](gateway, function_llm([("list_messages", {})]), alice)
+    agent = await doc["build_agent"](gateway, scripted_llm([("list_messages", {})]), alice)
     as_alice, as_bob = await asyncio.gather(
         doc["handle_request"](agent, "my mail?", alice),
         doc["handle_request"](agent, "my mail?", bob),
@@ -57,7 +51,7 @@ async def test_scenario_b(
 
 async def test_scenario_c(doc: dict[str, Any], dev: DevGateway, gateway: Gateway) -> None:
     alice = dev.tokens.user("alice")
-    llm = function_llm([("search_docs", {"query": "vpn"}), ("list_messages", {})])
+    llm = scripted_llm([("search_docs", {"query": "vpn"}), ("list_messages", {})])
     answer = await doc["scenario_c"](gateway, llm, alice)
     assert "kb-3: VPN setup" in answer
     assert "- Mail: http://127.0.0.1:" in answer
@@ -65,7 +59,7 @@ async def test_scenario_c(doc: dict[str, Any], dev: DevGateway, gateway: Gateway
 
 async def test_buttons(doc: dict[str, Any], dev: DevGateway, gateway: Gateway) -> None:
     alice = dev.tokens.user("alice")
-    agent = await doc["build_agent"](gateway, function_llm([("authorize_mail", {})]), alice)
+    agent = await doc["build_agent"](gateway, scripted_llm([("authorize_mail", {})]), alice)
     buttons: list[tuple[str, str]] = []
     await doc["handle_with_buttons"](agent, "connect mail", alice, lambda *b: buttons.append(b))
     ((label, url),) = buttons
@@ -77,7 +71,7 @@ async def test_wait(doc: dict[str, Any], dev: DevGateway, gateway: Gateway) -> N
     alice = dev.tokens.user("alice")
     spec = doc["GatewayToolSpec"](gateway, ["workspace"], on_authorization_required="wait")
     tools = await spec.to_tool_list_async(token=alice)
-    agent = doc["FunctionAgent"](tools=tools, llm=function_llm([("mail_whoami", {})]))
+    agent = doc["FunctionAgent"](tools=tools, llm=scripted_llm([("mail_whoami", {})]))
 
     async def ask_user(event: AuthorizationRequiredEvent) -> bool:
         await dev.aconsent("alice", "mail")

@@ -16,7 +16,8 @@ from mcp_gateway_tools.llamaindex import (
     AuthorizationRequiredEvent,
     GatewayToolSpec,
 )
-from tests.llamaindex.agents import Recorder, function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.llamaindex.agents import Recorder
 
 
 def _texts(thing: Any) -> list[str]:
@@ -54,14 +55,14 @@ async def test_no_token_in_outputs_events_callbacks_or_logs(
     rec = Recorder()
     agent = FunctionAgent(
         tools=tools,
-        llm=function_llm(
+        llm=scripted_llm(
             [
                 ("list_messages", {"limit": 1}),
                 ("get_diagram", {"article_id": "kb-1"}),
                 ("get_article", {"article_id": "missing"}),
                 ("authorize_mail", {}),
             ],
-            recorder=rec,
+            on_request=rec,
         ),
     )
     ctx = Context(agent)

@@ -17,7 +17,9 @@ from mcp_gateway_tools import (
     UnknownServer,
 )
 from mcp_gateway_tools.llamaindex import GatewayTool, GatewayToolSpec
-from tests.llamaindex.agents import Recorder, function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.llamaindex.agents import Recorder
+from tests.support.through import Through
 
 
 @pytest.fixture
@@ -26,8 +28,8 @@ async def kb(service_gateway: Gateway) -> dict[str, GatewayTool]:
     return {t.metadata.name or "": t for t in tools}
 
 
-async def test_text_result(kb: dict[str, GatewayTool]) -> None:
-    out = await kb["search_docs"].acall(query="vpn")
+async def test_text_result(kb: dict[str, GatewayTool], through: Through) -> None:
+    out = await through.call(kb["search_docs"], query="vpn")
     assert out.content == "kb-3: VPN setup"
     assert [type(b) for b in out.blocks] == [TextBlock]
     assert not out.is_error
@@ -36,15 +38,15 @@ async def test_text_result(kb: dict[str, GatewayTool]) -> None:
     assert out.raw_output == {"result": "kb-3: VPN setup"}  # fastmcp's structured wrapper
 
 
-async def test_structured_result(kb: dict[str, GatewayTool]) -> None:
-    out = await kb["get_article"].acall(article_id="kb-2")
+async def test_structured_result(kb: dict[str, GatewayTool], through: Through) -> None:
+    out = await through.call(kb["get_article"], article_id="kb-2")
     assert out.raw_output["title"] == "Expense policy"
     assert json.loads(out.content)["title"] == "Expense policy"
     assert "ToolResult(" not in out.content
 
 
-async def test_image_result_is_an_image_block(kb: dict[str, GatewayTool]) -> None:
-    out = await kb["get_diagram"].acall(article_id="kb-1")
+async def test_image_result_is_an_image_block(kb: dict[str, GatewayTool], through: Through) -> None:
+    out = await through.call(kb["get_diagram"], article_id="kb-1")
     images = [b for b in out.blocks if isinstance(b, ImageBlock)]
     assert len(images) == 1
     assert images[0].image_mimetype == "image/png"
@@ -54,8 +56,8 @@ async def test_image_result_is_an_image_block(kb: dict[str, GatewayTool]) -> Non
     assert out.content == "[image: image/png]"
 
 
-async def test_is_error_is_preserved(kb: dict[str, GatewayTool]) -> None:
-    out = await kb["get_article"].acall(article_id="kb-404")
+async def test_is_error_is_preserved(kb: dict[str, GatewayTool], through: Through) -> None:
+    out = await through.call(kb["get_article"], article_id="kb-404")
     assert out.is_error
     assert "no article 'kb-404'" in out.content
     assert isinstance(out.raw_output, ToolResult)
@@ -66,9 +68,9 @@ async def test_function_agent_shows_the_model_blocks_and_error_status(
     kb: dict[str, GatewayTool],
 ) -> None:
     rec = Recorder()
-    llm = function_llm(
+    llm = scripted_llm(
         [("get_diagram", {"article_id": "kb-1"}), ("get_article", {"article_id": "nope"})],
-        recorder=rec,
+        on_request=rec,
     )
     handler = FunctionAgent(tools=list(kb.values()), llm=llm).run("Show me")
     results = [ev async for ev in handler.stream_events() if isinstance(ev, ToolCallResult)]
@@ -97,17 +99,17 @@ async def test_gateway_errors_become_error_outputs(
     assert out.content == f"Error: {out.exception.message}"
 
 
-async def test_missing_token_propagates(gateway: Gateway, alice: str) -> None:
+async def test_missing_token_propagates(gateway: Gateway, alice: str, through: Through) -> None:
     tools = await GatewayToolSpec(gateway, ["knowledge"]).to_tool_list_async(token=alice)
     with pytest.raises(MissingUserToken, match="user_token"):
-        await tools[0].acall(query="x")
+        await through.call(tools[0], query="x")
 
 
 async def test_missing_token_in_an_agent_is_an_error_result_with_the_exception(
     gateway: Gateway, alice: str
 ) -> None:
     tools = await GatewayToolSpec(gateway, ["knowledge"]).to_tool_list_async(token=alice)
-    handler = FunctionAgent(tools=tools, llm=function_llm([("search_docs", {"query": "x"})])).run(
+    handler = FunctionAgent(tools=tools, llm=scripted_llm([("search_docs", {"query": "x"})])).run(
         "hi"
     )
     results = [ev async for ev in handler.stream_events() if isinstance(ev, ToolCallResult)]
@@ -116,8 +118,8 @@ async def test_missing_token_in_an_agent_is_an_error_result_with_the_exception(
     assert isinstance(results[0].tool_output.exception, MissingUserToken)
 
 
-async def test_single_positional_argument(kb: dict[str, GatewayTool]) -> None:
-    assert (await kb["search_docs"].acall("vpn")).content == "kb-3: VPN setup"
-    assert (await kb["search_docs"].acall({"query": "vpn"})).content == "kb-3: VPN setup"
+async def test_single_positional_argument(kb: dict[str, GatewayTool], through: Through) -> None:
+    assert (await through.call(kb["search_docs"], "vpn")).content == "kb-3: VPN setup"
+    assert (await through.call(kb["search_docs"], {"query": "vpn"})).content == "kb-3: VPN setup"
     with pytest.raises(TypeError):
-        await kb["search_docs"].acall("a", "b")
+        await through.call(kb["search_docs"], "a", "b")

@@ -23,12 +23,13 @@ from workflows.handler import WorkflowHandler
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.llamaindex import AuthorizationRequiredEvent, GatewayToolSpec
-from tests.llamaindex.agents import Recorder, function_llm, react_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.llamaindex.agents import Recorder, react_llm
 
 
 async def test_a_service_token_with_function_agent(service_gateway: Gateway) -> None:
     tools = await GatewayToolSpec(service_gateway, ["knowledge", "search"]).to_tool_list_async()
-    llm = function_llm([("kb_whoami", {}), ("web_search", {"query": "vpn", "limit": 1})])
+    llm = scripted_llm([("kb_whoami", {}), ("web_search", {"query": "vpn", "limit": 1})])
     handler = FunctionAgent(tools=tools, llm=llm).run("Who am I to the knowledge base?")
     results = {ev.tool_name: ev.tool_output async for ev in _results(handler)}
     await handler
@@ -58,7 +59,7 @@ async def test_b_two_users_concurrently_through_one_tool_list(
                 name="assistant",
                 description="Reads the user's mail.",
                 tools=tools,
-                llm=function_llm([("list_messages", {"limit": 5})]),
+                llm=scripted_llm([("list_messages", {"limit": 5})]),
             )
         ]
     )
@@ -94,7 +95,7 @@ async def test_c_virtual_server_mid_session_401(
     dev: DevGateway, gateway: Gateway, alice: str
 ) -> None:
     tools = await GatewayToolSpec(gateway, ["workspace"]).to_tool_list_async(token=alice)
-    llm = function_llm(
+    llm = scripted_llm(
         [("search_docs", {"query": "expense"}), ("list_messages", {"limit": 1})],
         [("get_article", {"article_id": "kb-2"})],
     )
@@ -115,7 +116,7 @@ async def test_c_virtual_server_mid_session_401(
 
     # After consent the same tools, with no reload, reach the user's mailbox.
     await dev.aconsent("alice", "mail")
-    agent.llm = function_llm([("list_messages", {"limit": 1})])
+    agent.llm = scripted_llm([("list_messages", {"limit": 1})])
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)
     handler = agent.run("my latest mail", ctx=ctx)

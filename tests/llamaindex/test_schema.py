@@ -20,7 +20,8 @@ from llama_index.tools.mcp import BasicMCPClient, McpToolSpec
 
 from mcp_gateway_tools import Gateway, InvalidArguments
 from mcp_gateway_tools.llamaindex import GatewayTool, GatewayToolSpec
-from tests.llamaindex.agents import Recorder, function_llm, react_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.llamaindex.agents import Recorder, react_llm
 from tests.llamaindex.servers import TICKET_SCHEMA
 from tests.support.serving import ThreadedServer
 
@@ -102,7 +103,7 @@ async def test_function_agent_gives_the_model_the_schema_and_calls_through(
     tickets_tools: dict[str, GatewayTool],
 ) -> None:
     rec = Recorder()
-    llm = function_llm([("file_ticket", TICKET)], recorder=rec)
+    llm = scripted_llm([("file_ticket", TICKET)], on_request=rec)
     agent = FunctionAgent(tools=list(tickets_tools.values()), llm=llm)
     result = await agent.run("File a ticket: the VPN is down.")
     shown = {t.metadata.name: t.metadata.get_parameters_dict() for t in rec.tools[0]}

@@ -12,7 +12,7 @@ from llama_index.core.workflow import Context
 from mcp_gateway_tools import Gateway, user_token
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.llamaindex import GatewayToolSpec
-from tests.llamaindex.agents import function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 
 
 async def test_function_agent_with_an_expiring_jwt_provider_bound_around_the_run(
@@ -28,7 +28,7 @@ async def test_function_agent_with_an_expiring_jwt_provider_bound_around_the_run
         asked.append("asked")
         return jwts[min(len(asked), 2) - 1]
 
-    agent = FunctionAgent(tools=tools, llm=function_llm([("mail_whoami", {})]))
+    agent = FunctionAgent(tools=tools, llm=scripted_llm([("mail_whoami", {})]))
     with user_token(provider):
         handler = agent.run("who am I?", ctx=Context(agent))
         results = [ev async for ev in handler.stream_events() if isinstance(ev, ToolCallResult)]

@@ -17,7 +17,7 @@ from mcp_gateway_tools.llamaindex import (
     bind_token_reference,
     complete_when_authorized,
 )
-from tests.llamaindex.agents import function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
 
 
 async def test_a_bound_reference_acts_for_that_user_and_the_context_holds_no_token(
@@ -25,7 +25,7 @@ async def test_a_bound_reference_acts_for_that_user_and_the_context_holds_no_tok
 ) -> None:
     agent = FunctionAgent(
         tool_retriever=GatewayToolSpec(gateway, ["knowledge"]).as_retriever(),
-        llm=function_llm([("kb_whoami", {})]),
+        llm=scripted_llm([("kb_whoami", {})]),
     )
     ctx = Context(agent)
     await ctx.store.set("user_token", TokenReference(ref="user-42"))
@@ -45,7 +45,7 @@ async def test_an_unbound_reference_fails_closed_even_with_a_service_token(
     # The service token must never stand in for the user the reference names.
     agent = FunctionAgent(
         tools=await GatewayToolSpec(service_gateway, ["knowledge"]).to_tool_list_async(),
-        llm=function_llm([("kb_whoami", {})]),
+        llm=scripted_llm([("kb_whoami", {})]),
     )
     ctx = Context(agent)
     await ctx.store.set("user_token", TokenReference(ref="nobody-bound-me"))
@@ -66,7 +66,7 @@ async def test_a_waiting_tool_is_answered_as_soon_as_the_consent_works(
     spec = GatewayToolSpec(gateway, ["mail"], on_authorization_required="wait")
     agent = FunctionAgent(
         tool_retriever=spec.as_retriever(),
-        llm=function_llm([("authorize_mail", {})], [("mail_whoami", {})]),
+        llm=scripted_llm([("authorize_mail", {})], [("mail_whoami", {})]),
     )
     ctx = Context(agent)
     await ctx.store.set("user_token", TokenReference(ref="alice"))
@@ -99,7 +99,7 @@ async def test_a_tool_can_wait_for_the_consent_itself_and_finish_the_run(
     )
     agent = FunctionAgent(
         tool_retriever=spec.as_retriever(),
-        llm=function_llm([("authorize_mail", {})], [("mail_whoami", {})]),
+        llm=scripted_llm([("authorize_mail", {})], [("mail_whoami", {})]),
     )
     ctx = Context(agent)
     await ctx.store.set("user_token", alice)

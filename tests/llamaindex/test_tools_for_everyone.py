@@ -16,7 +16,8 @@ from llama_index.core.workflow import Context
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.llamaindex import GatewayToolRetriever, GatewayToolSpec
-from tests.llamaindex.agents import Recorder, function_llm
+from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.llamaindex.agents import Recorder
 
 KNOWLEDGE = {"get_article", "get_diagram", "kb_whoami", "search_docs"}
 MAIL = {"list_messages", "mail_whoami", "read_message", "send_message"}
@@ -41,7 +42,7 @@ async def run_as(agent: FunctionAgent, token: str) -> Any:
 
 def agent_calling(spec: GatewayToolSpec, name: str, recorder: Recorder) -> FunctionAgent:
     return FunctionAgent(
-        tool_retriever=spec.as_retriever(), llm=function_llm([(name, {})], recorder=recorder)
+        tool_retriever=spec.as_retriever(), llm=scripted_llm([(name, {})], on_request=recorder)
     )
 
 

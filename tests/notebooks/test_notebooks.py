@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,17 +53,11 @@ async def _execute(name: str, env: dict[str, str]) -> Run:
 
 
 @pytest.fixture(scope="module")
-def dev() -> Iterator[DevGateway]:
-    with DevGateway() as gateway:
-        yield gateway
-
-
-@pytest.fixture(scope="module")
-def runs(dev: DevGateway) -> dict[str, Run]:
+def runs(dev_server: DevGateway) -> dict[str, Run]:
     jobs: dict[str, dict[str, str]] = {name: _clean_env() for name in NAMES}
     jobs["04_with_gateway"] = _clean_env(
-        MCP_GATEWAY_URL=dev.base_url,
-        MCP_GATEWAY_TOKEN=dev.tokens.user("alice"),
+        MCP_GATEWAY_URL=dev_server.base_url,
+        MCP_GATEWAY_TOKEN=dev_server.tokens.user("alice"),
         MCP_GATEWAY_SERVERS="knowledge, mail",
         MCP_GATEWAY_TOOL="knowledge/search_docs",
         MCP_GATEWAY_ARGS=json.dumps({"query": "vpn"}),
@@ -141,11 +134,13 @@ def test_04_skips_cleanly_without_a_gateway(runs: dict[str, Run]) -> None:
     assert out.count("skipped (no gateway configured)") == 3
 
 
-def test_04_against_a_gateway_from_the_environment(runs: dict[str, Run], dev: DevGateway) -> None:
+def test_04_against_a_gateway_from_the_environment(
+    runs: dict[str, Run], dev_server: DevGateway
+) -> None:
     out = _ran(runs, "04_with_gateway")
     assert "(token set, not shown)" in out
     assert "knowledge: ['search_docs'" in out
     assert "mail: authorization required" in out
-    assert f'href="{dev.base_url}/consent/' in out
+    assert f'href="{dev_server.base_url}/consent/' in out
     assert "kb-3: VPN setup" in out
-    assert dev.tokens.user("alice") not in out
+    assert dev_server.tokens.user("alice") not in out

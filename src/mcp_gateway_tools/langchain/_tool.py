@@ -249,7 +249,8 @@ class GatewayTool(BaseTool):
         try:
             if self.spec.is_placeholder:
                 return await self._acheck(token)
-            validate_arguments(self.spec, step.arguments)  # again: the user may have edited
+            if step.edited:  # the approval changed them: check again
+                validate_arguments(self.spec, step.arguments)
             return await self.gateway.call_tool(
                 self.spec.server,
                 self.spec.mcp_name,

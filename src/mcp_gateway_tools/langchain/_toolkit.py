@@ -16,7 +16,7 @@ from typing import Any, Literal
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict, Field, InstanceOf, PrivateAttr, SkipValidation
 
-from .._catalog import MAX_KNOWN_TOOLS, ServerErrorPolicy, ToolCatalog
+from .._catalog import ServerErrorPolicy, ToolCatalog, WrappedTools
 from .._engine import ApprovalRule
 from .._errors import ConfigurationError, GatewayError
 from .._gateway import Gateway
@@ -97,9 +97,7 @@ class GatewayToolkit(BaseToolkit):
     on_server_error: ServerErrorPolicy = "warn"
 
     _catalog: ToolCatalog = PrivateAttr()
-    _wrapped: dict[tuple[str, str, str], tuple[ToolSpec, GatewayTool]] = PrivateAttr(
-        default_factory=dict
-    )
+    _wrapped: WrappedTools[GatewayTool] = PrivateAttr(default_factory=WrappedTools)
 
     def __init__(
         self,
@@ -189,26 +187,22 @@ class GatewayToolkit(BaseToolkit):
 
     def _tool(self, spec: ToolSpec) -> GatewayTool:
         """One GatewayTool per spec object: every user offered a tool gets the same one."""
-        key = (spec.server, spec.mcp_name, spec.name)
-        hit = self._wrapped.get(key)
-        if hit is not None and hit[0] is spec:
-            return hit[1]
+        return self._wrapped.get(spec, self._wrap)
+
+    def _wrap(self, spec: ToolSpec) -> GatewayTool:
         engine = policies(
             self.on_authorization_required,
             self.on_input_required,
             self.on_approval_required,
             self.approval,
         )
-        tool = GatewayTool.from_spec(
+        return GatewayTool.from_spec(
             self.gateway,
             spec,
             policies=engine,
             authorization_callback=self.authorization_callback,
             retryable_errors=self.retryable_errors,
         )
-        if len(self._wrapped) < MAX_KNOWN_TOOLS or key in self._wrapped:
-            self._wrapped[key] = (spec, tool)
-        return tool
 
     def get_tools(
         self, *, token: TokenInput | None = None, refresh: bool = False

@@ -18,6 +18,7 @@ and :class:`ServerLogEvent`.
 """
 
 from . import _require  # noqa: F401  (first: a missing extra names its pip install)
+from ._context import TOKEN_KEY
 from ._events import (
     ApprovalAnswerEvent,
     ApprovalRequiredEvent,
@@ -28,7 +29,6 @@ from ._events import (
     ProgressEvent,
     ServerLogEvent,
 )
-from ._flow import TOKEN_KEY
 from ._resume import complete_when_authorized, wait_for_consent
 from ._retriever import GatewayToolRetriever
 from ._schema import GatewayToolMetadata

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._errors import AuthorizationRequired
-from . import _flow
+from . import _context
 from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ async def complete_when_authorized(
     (the tool's own ``wait_timeout`` then ends its wait).
     """
     if token is None:
-        token = await _flow.context_token(ctx)
+        token = await _context.context_token(ctx)
     await gateway.wait_for_authorization(event.server, token=token, timeout=timeout)
     ctx.send_event(AuthorizationCompletedEvent(request_id=event.request_id))
 
@@ -67,7 +67,7 @@ def wait_for_consent(gateway: Gateway, *, timeout: float | None = 300.0) -> Inte
     async def wait(request: UserActionRequest) -> bool | None:
         if request.kind != "authorization":
             return None
-        token = await _flow.context_token(_flow.step_context())
+        token = await _context.context_token(_context.step_context())
         try:
             await gateway.wait_for_authorization(request.server, token=token, timeout=timeout)
         except AuthorizationRequired:

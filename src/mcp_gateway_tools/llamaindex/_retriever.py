@@ -20,7 +20,7 @@ from llama_index.core.objects.base import ObjectRetriever
 from llama_index.core.tools import BaseTool
 
 from .._sync import run_sync
-from . import _flow
+from . import _context
 
 if TYPE_CHECKING:
     from ._spec import GatewayToolSpec
@@ -44,7 +44,7 @@ class GatewayToolRetriever(ObjectRetriever[BaseTool]):
         return f"GatewayToolRetriever({self.spec!r})"
 
     async def aretrieve(self, str_or_query_bundle: Any = "") -> list[BaseTool]:
-        token = await _flow.context_token(_flow.step_context())
+        token = await _context.context_token(_context.step_context())
         tools: list[BaseTool] = list(await self.spec.to_tool_list_async(token=token))
         # The agent's tool-call step asks with the called tool's name: a tool the model
         # was offered earlier (an authorize_<server> before the real tools came, maybe

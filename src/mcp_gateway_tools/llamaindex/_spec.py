@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 
-from .._catalog import MAX_KNOWN_TOOLS, ServerErrorPolicy, ToolCatalog
+from .._catalog import ServerErrorPolicy, ToolCatalog, WrappedTools
 from .._engine import ApprovalRule
 from .._errors import ConfigurationError, GatewayError
 from .._sync import run_sync
@@ -118,7 +118,7 @@ class GatewayToolSpec(BaseToolSpec):
             ),
             on_server_error=on_server_error,
         )
-        self._wrapped: dict[tuple[str, str, str], tuple[ToolSpec, GatewayTool]] = {}
+        self._wrapped: WrappedTools[GatewayTool] = WrappedTools()
 
     @property
     def load_errors(self) -> dict[str, GatewayError]:
@@ -162,11 +162,10 @@ class GatewayToolSpec(BaseToolSpec):
 
     def _tool(self, spec: ToolSpec) -> GatewayTool:
         """One GatewayTool per spec object: every user offered a tool gets the same one."""
-        key = (spec.server, spec.mcp_name, spec.name)
-        hit = self._wrapped.get(key)
-        if hit is not None and hit[0] is spec:
-            return hit[1]
-        tool = GatewayTool(
+        return self._wrapped.get(spec, self._wrap)
+
+    def _wrap(self, spec: ToolSpec) -> GatewayTool:
+        return GatewayTool(
             self.gateway,
             spec,
             on_authorization_required=self.on_authorization_required,
@@ -178,9 +177,6 @@ class GatewayToolSpec(BaseToolSpec):
             call_timeout=self.call_timeout,
             return_direct=spec.name in self.return_direct,
         )
-        if len(self._wrapped) < MAX_KNOWN_TOOLS or key in self._wrapped:
-            self._wrapped[key] = (spec, tool)
-        return tool
 
     def to_tool_list(  # type: ignore[override]
         self,

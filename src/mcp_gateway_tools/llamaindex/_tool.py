@@ -52,7 +52,7 @@ from .._interactions import InteractionHandler
 from .._sync import run_sync
 from .._tokens import TokenInput
 from .._toolset import ToolSpec, check_authorization, validate_arguments
-from . import _flow
+from . import _context
 from ._events import (
     ProgressEvent,
     RequestEvent,
@@ -178,8 +178,8 @@ class GatewayTool(FunctionTool):
         """Call the tool; ``ctx`` is the workflow Context the agent injects."""
         arguments = self._arguments(args, kwargs)
         if ctx is None:  # called by hand inside a workflow step: use that step's Context
-            ctx = _flow.step_context()
-        token = await _flow.context_token(ctx)
+            ctx = _context.step_context()
+        token = await _context.context_token(ctx)
         return await self._run(arguments, ctx, token)
 
     def call(self, *args: Any, ctx: Context | None = None, **kwargs: Any) -> ToolOutput:
@@ -189,7 +189,7 @@ class GatewayTool(FunctionTool):
         its token only: events and waiting need the async path of a running workflow.
         """
         arguments = self._arguments(args, kwargs)
-        token = run_sync(_flow.context_token(ctx)) if ctx is not None else None
+        token = run_sync(_context.context_token(ctx)) if ctx is not None else None
         return run_sync(self._run(arguments, None, token))
 
     def _arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -214,13 +214,13 @@ class GatewayTool(FunctionTool):
                 validate_arguments(self._spec, arguments)
             except GatewayError as exc:
                 return error_output(name, arguments, exc)
-        can_wait = _flow.in_step(ctx)
-        call = _flow.call_key(self._spec.server, name, arguments)
+        can_wait = _context.in_step(ctx)
+        call = _context.call_key(self._spec.server, name, arguments)
         collected: dict[str, object] = {}
         if can_wait:
             assert ctx is not None
             collected = await self._collect(ctx, call)  # the replay of a paused step
-        writer = _flow.stream_writer(ctx)
+        writer = _context.stream_writer(ctx)
 
         async def perform(step: Step) -> Any:
             if isinstance(step, Call):
@@ -248,7 +248,7 @@ class GatewayTool(FunctionTool):
     async def _collect(self, ctx: Context, call: str) -> dict[str, object]:
         """Answers to the pauses this call made before the step was replayed."""
         answers: dict[str, object] = {}
-        for rid in await _flow.pending_for(ctx, call):
+        for rid in await _context.pending_for(ctx, call):
             answers[rid] = await self._answer(ctx, call, rid, waiter=None)
         return answers
 
@@ -267,7 +267,7 @@ class GatewayTool(FunctionTool):
         except TimeoutError:
             answer = None
             logger.info("wait timed out tool=%s request=%s", self._spec.name, rid)
-        await _flow.take_pending(ctx, call, rid)
+        await _context.take_pending(ctx, call, rid)
         return answer_value(answer)
 
     async def _wait(
@@ -283,7 +283,7 @@ class GatewayTool(FunctionTool):
             return collected.pop(rid)
         event = request_event(step.request, waiting=True)
         await self._notify(event, None)  # wait_for_event writes the waiter to the stream
-        await _flow.mark_pending(ctx, call, rid)
+        await _context.mark_pending(ctx, call, rid)
         return await self._answer(ctx, call, rid, waiter=event)
 
     async def _attempt(
@@ -315,7 +315,8 @@ class GatewayTool(FunctionTool):
                     raw_input={"args": (), "kwargs": dict(step.arguments)},
                     raw_output={"type": "authorized", "server": self._spec.server},
                 )
-            validate_arguments(self._spec, step.arguments)  # again: the user may have edited
+            if step.edited:  # the approval changed them: check again
+                validate_arguments(self._spec, step.arguments)
             return await self._gateway.call_tool(
                 self._spec.server,
                 self._spec.mcp_name,

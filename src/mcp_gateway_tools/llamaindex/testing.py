@@ -9,22 +9,30 @@ gateway tools without a network or an API key::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallBlock
 from llama_index.core.llms import MockFunctionCallingLLM
 
-__all__ = ["Call", "scripted_llm"]
+__all__ = ["Call", "OnRequest", "scripted_llm"]
 
 Call = tuple[str, dict[str, Any]]
+OnRequest = Callable[[list[ChatMessage], Sequence[Any]], None]
+"""Called with each request's messages and tools, so a test can check what the model
+was shown (a token it must never see, the tools a user was offered)."""
 
 
-def scripted_llm(*turns: Sequence[Call]) -> MockFunctionCallingLLM:
+def scripted_llm(
+    *turns: Sequence[Call], on_request: OnRequest | None = None
+) -> MockFunctionCallingLLM:
     """Turn ``i`` of each run makes the calls ``turns[i]`` (in parallel); after the last
-    turn the LLM answers with the text of the tool results of the run."""
+    turn the LLM answers with the text of the tool results of the run. The script is
+    read off the conversation, so one LLM serves concurrent runs (several users)."""
 
     def respond(messages: Sequence[ChatMessage], **kwargs: Any) -> ChatMessage:
+        if on_request is not None:
+            on_request(list(messages), kwargs.get("tools") or [])
         start = max((i for i, m in enumerate(messages) if m.role == MessageRole.USER), default=-1)
         after = list(messages[start + 1 :])
         step = sum(1 for m in after if m.role == MessageRole.ASSISTANT)

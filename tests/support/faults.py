@@ -1,9 +1,7 @@
-"""A gateway that fails in every way the fault corpus needs (real HTTP on 127.0.0.1).
+"""The fault gateway's table of answers: every way a gateway fails, by name.
 
-The server name picks the fault: ``/mcp/<fault>/server`` fails every POST (so the
-failure meets the client while it connects), ``/mcp/<fault>.call/server`` fails only
-``tools/call`` (the session is open: a mid-session failure). ``echo`` (and anything
-the fault leaves alone) is the fastmcp echo server of ``tests.support.faultgateway``.
+Each entry answers a POST (``Handler(send, JSON-RPC id)``); ``FaultGateway`` picks it
+by server name, at connect time or (``<name>.call``) on ``tools/call`` only.
 """
 
 from __future__ import annotations
@@ -15,13 +13,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.support.asgi import Message, Receive, Scope, Send, read_body, replay, send_json
+from tests.support.asgi import Send, send_json
 from tests.support.asgi import send_raw as raw
-from tests.support.faultgateway import echo_server
 from tests.support.timing import scaled
 
 MIB = 1024 * 1024
 OK_URL = "https://consent.example.com/authorize?state=abc"
+# OSC 52 clipboard write, OSC 0 window title, clear screen + home, CSI via C1, RLO, CR.
+ESCAPES = "\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x07\x1b[2J\x1b[H\x9b31m\u202eevil\r"
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
 
 
 def consent(**overrides: Any) -> dict[str, Any]:
@@ -122,8 +122,14 @@ async def _hang(send: Send, rid: Any) -> None:
     await raw(send, 504, b"late", b"text/plain")
 
 
-def faults() -> dict[str, Handler]:
+def faults(base_url: str) -> dict[str, Handler]:
+    """Every fault by name; ``base_url`` is the gateway's own origin (same-origin links)."""
     huge_json = json.dumps(consent(message="x" * (MIB + MIB // 2))).encode()
+    escapes_consent = consent(
+        message=f"Authorize {ESCAPES} now",
+        authorization_urls={"consent": f"{base_url}/consent/abc"},
+        server_names={"consent": f"Mail{ESCAPES}"},
+    )
     return {
         "html401": _raw(401, b"<html><body><h1>401 Unauthorized</h1></body></html>", b"text/html"),
         "text401": _raw(401, b"Unauthorized"),
@@ -133,7 +139,9 @@ def faults() -> dict[str, Handler]:
         "list401": _json(401, [1, 2, 3]),
         "null401": _json(401, None),
         "errorstring401": _json(401, {"error": "McpAuthRequiredError"}),
-        "invalidtoken401": _json(401, {"error": {"type": "InvalidTokenError", "message": "bad"}}),
+        "invalidtoken401": _json(
+            401, {"error": {"type": "InvalidTokenError", "message": "Token expired"}}
+        ),
         "urlslist401": _json(401, consent(authorization_urls=[OK_URL])),
         "urlsint401": _json(401, consent(authorization_urls={"mail": 42})),
         "nourls401": _json(401, consent(authorization_urls=...)),
@@ -175,58 +183,7 @@ def faults() -> dict[str, Handler]:
             lambda rid: elicitation_error(rid, [OK_URL, OK_URL + "&n=2", OK_URL + "&n=3"])
         ),
         "elicitbad": _rpc(lambda rid: elicitation_error(rid, ["javascript:alert(1)"])),
+        # terminal escapes in every text a terminal would show
+        "escapes401": _json(401, escapes_consent),
+        "escapes403": _json(403, {"error": {"type": "Forbidden", "message": f"No {ESCAPES}"}}),
     }
-
-
-class FaultCorpusApp:
-    """ASGI app: ``echo`` works; ``<fault>`` and ``<fault>.call`` fail as named.
-
-    ``expiring`` serves echo but forgets every session after its first ``tools/call``
-    (a legacy session expiring server-side: ``Session not found``).
-    """
-
-    def __init__(self) -> None:
-        self.inner = echo_server().http_app(path="/mcp/echo/server")
-        self.faults = faults()
-        self.used_sessions: set[str] = set()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.inner(scope, receive, send)
-            return
-        parts = scope["path"].strip("/").split("/")
-        server = parts[1] if len(parts) == 3 and parts[0] == "mcp" else ""
-        fault, _, phase = server.partition(".")
-        body = await read_body(receive) if scope["method"] == "POST" else b""
-        message = _message(body)
-        receive = replay(body, receive)
-        handler = self.faults.get(fault)
-        is_call = message.get("method") == "tools/call"
-        if handler is not None and scope["method"] == "POST" and (phase != "call" or is_call):
-            await handler(send, message.get("id"))
-            return
-        if fault == "expiring" and await self._expired(scope, send, message, is_call):
-            return
-        rewritten = {**scope, "path": "/mcp/echo/server", "raw_path": b"/mcp/echo/server"}
-        await self.inner(rewritten, receive, send)
-
-    async def _expired(self, scope: Scope, send: Send, message: Message, is_call: bool) -> bool:
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        session = headers.get("mcp-session-id")
-        if session is None or scope["method"] != "POST":
-            return False
-        if session in self.used_sessions and is_call:
-            error = {"code": -32600, "message": "Session not found"}
-            await send_json(send, 404, {"jsonrpc": "2.0", "id": message.get("id"), "error": error})
-            return True
-        if is_call:
-            self.used_sessions.add(session)
-        return False
-
-
-def _message(body: bytes) -> dict[str, Any]:
-    try:
-        message = json.loads(body)
-    except ValueError:
-        return {}
-    return message if isinstance(message, dict) else {}
