@@ -1,11 +1,12 @@
 # Two commands set everything up on a fresh machine with python3 and pip:
 #   make demo   -> runs the demo (the main job)
+#   make demo-web -> the two-user web demo in your browser (prints its URL)
 #   make test   -> installs what the tests need, runs lint, types and the tests
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install-dev lint typecheck pytest bench clean
+.PHONY: demo demo-web test install-dev lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,11 +23,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/mcp-gateway-tools demo
 
+demo-web: $(VENV)/.installed-demo
+	$(BIN)/mcp-gateway-tools demo --web
+
 install-dev: $(VENV)/.installed-dev
 
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: install-dev
 	$(BIN)/mypy --strict src

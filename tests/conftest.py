@@ -13,6 +13,8 @@ test, configured by ``devgateway_config``. Most modules share one instead:
   per-user ``Gateway`` to it.
 - ``through``: runs a test on the async and on the sync entry points
   (``tests/support/through.py``).
+- ``chromium_path``: Debian's Chromium for Playwright (``tests/support/browser.py``);
+  skips, saying what is missing, when it or the playwright package is absent.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hypothesis import settings
 
 from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
+from tests.support.browser import find_chromium
 from tests.support.faultgateway import FaultGateway
 from tests.support.serving import ThreadedServer, free_port
 from tests.support.through import Through
@@ -152,3 +155,16 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No gateway settings from the developer's shell reach the CLI under test."""
     for name in GATEWAY_SETTINGS:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium and the playwright package, or skip saying which is missing."""
+    path = find_chromium()
+    if path is None:
+        pytest.skip("no Chromium found (install Debian 'chromium': apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("the playwright Python package is not installed")
+    return path

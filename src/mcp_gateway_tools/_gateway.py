@@ -8,7 +8,6 @@ comes back as a :class:`ToolResult` or a typed error (``_classify``).
 
 from __future__ import annotations
 
-import logging
 import ssl
 from collections.abc import Mapping
 from functools import partial
@@ -32,8 +31,6 @@ from ._tokens import Credential, TokenInput, conceal
 from ._transport import ssl_context
 
 __all__ = ["Gateway"]
-
-logger = logging.getLogger("mcp_gateway_tools")
 
 ProtocolMode = Literal["auto", "legacy"]
 
@@ -119,12 +116,6 @@ class Gateway:
         self.retry_rate_limited = max(0.0, float(retry_rate_limited))
         service_token = None if token is None else conceal(token)
         del token  # frames keep SecretStr only (tracebacks with locals)
-        self._identities = Identities(
-            service_token,
-            RequestHeaders(headers, self._addressing),
-            max_providers=self.state_bound,
-            on_rotate=self._token_rotated,
-        )
         self._tools = ToolCache(tools_cache_ttl, max_entries=self.state_bound)
         self._awaiting_consent = ConsentSet(max_entries=self.state_bound)
         self._runner = Runner(
@@ -137,6 +128,12 @@ class Gateway:
             idle_timeout=idle_timeout,
         )
         self._loops = self._runner.loops
+        self._identities = Identities(
+            service_token,
+            RequestHeaders(headers, self._addressing),
+            max_providers=self.state_bound,
+            on_rotate=self._runner.token_rotated,
+        )
 
     def __repr__(self) -> str:
         if "_identities" not in vars(self):  # half-built: a failed __init__'s traceback
@@ -180,13 +177,6 @@ class Gateway:
         """The identity a call made now would carry; with ``server``, its headers too."""
         name = None if server is None else self.server_name(server)
         return await self._identities.acredential(token, name)
-
-    def _token_rotated(self, old: Credential) -> None:
-        """A provider answered a new token: close the old one's sessions and state now."""
-        logger.debug("token rotated identity=%s; closing its sessions", old.fingerprint[:12])
-        self._tools.invalidate_token(old.fingerprint)
-        self._awaiting_consent.discard_token(old.fingerprint)
-        self._loops.on_every_loop(lambda state: state.pool.discard_token(old.fingerprint))
 
     # -- the two operations -----------------------------------------------------------
 
@@ -271,11 +261,15 @@ class Gateway:
         return await self._identities.as_identity(name, token, attempt)
 
     def list_tools_sync(
-        self, server: str | None = None, *, token: TokenInput | None = None
+        self,
+        server: str | None = None,
+        *,
+        token: TokenInput | None = None,
+        refresh: bool = False,
     ) -> list[ToolInfo]:
         """:meth:`list_tools` for sync code (scripts, threads, notebook cells)."""
         token = masked(token)  # an error's traceback passes this frame: no plain token
-        return run_sync(self.list_tools(server, token=token))
+        return run_sync(self.list_tools(server, token=token, refresh=refresh))
 
     def call_tool_sync(
         self,

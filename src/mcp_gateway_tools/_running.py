@@ -44,7 +44,8 @@ T = TypeVar("T")
 
 
 class Runner:
-    """Runs operations on sessions for one Gateway, with its retry and consent rules."""
+    """One Gateway's call path: its per-loop states (``loops``, each session's client
+    built here), the listings it caches, pending consent, and the retry rules."""
 
     def __init__(
         self,
@@ -70,6 +71,13 @@ class Runner:
                 idle_timeout=idle_timeout,
             )
         )
+
+    def token_rotated(self, old: Credential) -> None:
+        """A provider answered a new token: close the old one's sessions and state now."""
+        logger.debug("token rotated identity=%s; closing its sessions", old.fingerprint[:12])
+        self._tools.invalidate_token(old.fingerprint)
+        self._awaiting_consent.discard_token(old.fingerprint)
+        self.loops.on_every_loop(lambda state: state.pool.discard_token(old.fingerprint))
 
     async def list_tools(
         self,

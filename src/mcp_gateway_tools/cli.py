@@ -6,6 +6,7 @@ Commands::
     mcp-gateway-tools call SERVER TOOL [JSON]     call one tool, print the result or links
     mcp-gateway-tools dev-gateway [...]           run the local dev gateway (foreground)
     mcp-gateway-tools demo [--interactive]        scenarios A, B and C against a dev gateway
+    mcp-gateway-tools demo --web [--port N]       the two-user web demo (prints its URL)
 
 The gateway URL comes from ``--url`` or ``MCP_GATEWAY_URL``; the token from ``--token``
 or ``MCP_GATEWAY_TOKEN`` (prefer the variable: command lines are visible to other
@@ -190,6 +191,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="always use the offline scripted models, even if an LLM is configured",
     )
     demo.add_argument(
+        "--web",
+        action="store_true",
+        help="run the two-user web demo instead (a page to open in a browser; docs/webapp.md)",
+    )
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="--web: the port to serve on (0: a free one; with --workers, port, port+1, ...)",
+    )
+    demo.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="--web: worker processes sharing the runs (SQLite checkpointer); default 1",
+    )
+    demo.add_argument(
+        "--db",
+        default=None,
+        help="--web: SQLite file for the runs (default: a temporary file for this run)",
+    )
+    demo.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="--web: log level of the app and its servers",
+    )
+    demo.add_argument(
         "--scenario",
         action="append",
         choices=["A", "B", "C"],
@@ -247,6 +276,19 @@ def _read_arguments(raw: str | None) -> dict[str, Any]:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo" and args.web:
+        from .demo import run_web
+
+        if args.workers < 1 or not 0 <= args.port <= 65535:
+            raise UsageError("--workers must be at least 1 and --port 0..65535")
+
+        return run_web(
+            scripted=args.scripted,
+            port=args.port,
+            workers=args.workers,
+            db=args.db,
+            log_level=args.log_level,
+        )
     if args.command == "demo":
         from .demo import run_demo
 

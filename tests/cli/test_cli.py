@@ -257,3 +257,8 @@ def test_console_script_is_installed() -> None:
     )
     assert done.returncode == EXIT_USAGE
     assert done.stderr.strip() == "error: no gateway URL: pass --url or set MCP_GATEWAY_URL"
+
+
+def test_demo_web_refuses_no_workers_as_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--web", "--workers", "0"]) == EXIT_USAGE
+    assert "--workers must be at least 1" in capsys.readouterr().err

@@ -87,9 +87,7 @@ def test_a_template_needs_server_once_and_no_other_placeholder(template: str) ->
 
 
 async def test_servers_map_aliases_to_urls_of_any_shape_without_a_base_url(
-    docs_server: ThreadedServer,
-    wiki_server: ThreadedServer,
-    through: Through,
+    docs_server: ThreadedServer, wiki_server: ThreadedServer, through: Through
 ) -> None:
     servers = {
         "docs": f"{docs_server.url}/mcp",
@@ -107,8 +105,7 @@ async def test_servers_map_aliases_to_urls_of_any_shape_without_a_base_url(
 
 
 async def test_one_alias_and_no_base_url_makes_it_the_default_server(
-    docs_server: ThreadedServer,
-    through: Through,
+    docs_server: ThreadedServer, through: Through
 ) -> None:
     async with Gateway(servers={"docs": f"{docs_server.url}/mcp"}, token="svc-token") as gw:
         assert gw.default_server == "docs"

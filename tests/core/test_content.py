@@ -19,9 +19,7 @@ from tests.support.through import Through
 
 
 async def test_structured_content_and_images_survive_the_round_trip(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_server: ThreadedServer, fault_gateway: FaultGateway, through: Through
 ) -> None:
     async with Gateway(fault_server.url, token="t-1") as gw:
         total = await through.call_tool(gw, "echo", "add", {"a": 2, "b": 40})
@@ -32,9 +30,7 @@ async def test_structured_content_and_images_survive_the_round_trip(
 
 
 async def test_tool_listing_keeps_schema_description_and_output_schema(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_server: ThreadedServer, fault_gateway: FaultGateway, through: Through
 ) -> None:
     async with Gateway(fault_server.url, token="t-1") as gw:
         tools = {t.name: t for t in await through.list_tools(gw, "echo")}
@@ -46,9 +42,7 @@ async def test_tool_listing_keeps_schema_description_and_output_schema(
 
 
 async def test_tool_listing_is_cached_per_identity(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_server: ThreadedServer, fault_gateway: FaultGateway, through: Through
 ) -> None:
     async with Gateway(fault_server.url) as gw:
         await through.list_tools(gw, "echo", token="t-1")

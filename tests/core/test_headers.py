@@ -33,7 +33,7 @@ def header_echo() -> FastMCP:
 
 
 @pytest.fixture(scope="module")
-def upstream() -> Iterator[ThreadedServer]:
+def header_echo_server() -> Iterator[ThreadedServer]:
     with serve(header_echo().http_app(path="/mcp")) as server:
         yield server
 
@@ -42,8 +42,8 @@ async def seen(gw: Gateway, server: str = "up", **kwargs: object) -> dict[str, s
     return dict(json.loads((await gw.call_tool(server, "seen", **kwargs)).text))  # type: ignore[arg-type]
 
 
-async def test_static_headers_reach_every_server(upstream: ThreadedServer) -> None:
-    servers = {"up": f"{upstream.url}/mcp", "other": f"{upstream.url}/mcp/"}
+async def test_static_headers_reach_every_server(header_echo_server: ThreadedServer) -> None:
+    servers = {"up": f"{header_echo_server.url}/mcp", "other": f"{header_echo_server.url}/mcp/"}
     async with Gateway(servers=servers, token="svc", headers={"X-Team": "blue"}) as gw:
         for alias in servers:
             got = await seen(gw, alias)
@@ -52,11 +52,11 @@ async def test_static_headers_reach_every_server(upstream: ThreadedServer) -> No
 
 
 async def test_per_server_headers_add_to_and_override_the_static_ones(
-    upstream: ThreadedServer,
+    header_echo_server: ThreadedServer,
 ) -> None:
     servers = {
-        "up": Server(f"{upstream.url}/mcp", headers={"x-team": "red", "X-Extra": "1"}),
-        "plain": {"url": f"{upstream.url}/mcp/", "headers": {"x-only": "plain"}},
+        "up": Server(f"{header_echo_server.url}/mcp", headers={"x-team": "red", "X-Extra": "1"}),
+        "plain": {"url": f"{header_echo_server.url}/mcp/", "headers": {"x-only": "plain"}},
     }
     async with Gateway(servers=servers, token="svc", headers={"X-Team": "blue"}) as gw:
         up = await seen(gw, "up")
@@ -70,7 +70,7 @@ current_user_credential: contextvars.ContextVar[str] = contextvars.ContextVar("c
 
 
 async def test_a_header_provider_runs_per_call_in_the_callers_context(
-    upstream: ThreadedServer,
+    header_echo_server: ThreadedServer,
 ) -> None:
     """LiteLLM's per-user upstream credential: ``x-mcp-<alias>-authorization``."""
     asked: list[str] = []
@@ -79,7 +79,7 @@ async def test_a_header_provider_runs_per_call_in_the_callers_context(
         asked.append(alias)
         return {f"x-mcp-{alias}-authorization": f"Bearer {current_user_credential.get()}"}
 
-    async with Gateway(servers={"up": f"{upstream.url}/mcp"}, headers=per_user) as gw:
+    async with Gateway(servers={"up": f"{header_echo_server.url}/mcp"}, headers=per_user) as gw:
 
         async def as_user(name: str) -> dict[str, str]:
             current_user_credential.set(f"upstream-{name}")
@@ -95,13 +95,13 @@ async def test_a_header_provider_runs_per_call_in_the_callers_context(
 
 
 async def test_one_token_with_different_headers_never_shares_a_session(
-    upstream: ThreadedServer,
+    header_echo_server: ThreadedServer,
 ) -> None:
     """The pool key is (endpoint, HMAC over token + headers)."""
     value: contextvars.ContextVar[str] = contextvars.ContextVar("value")
 
     async with Gateway(
-        servers={"up": f"{upstream.url}/mcp"},
+        servers={"up": f"{header_echo_server.url}/mcp"},
         token="shared-service-token",
         headers=lambda alias: {"x-user": value.get()},
     ) as gw:
@@ -130,10 +130,10 @@ def test_authorization_can_never_be_set_through_headers(name: str) -> None:
 
 
 async def test_a_provider_cannot_set_authorization_either(
-    upstream: ThreadedServer, through: Through
+    header_echo_server: ThreadedServer, through: Through
 ) -> None:
     async with Gateway(
-        servers={"up": f"{upstream.url}/mcp"},
+        servers={"up": f"{header_echo_server.url}/mcp"},
         token="svc",
         headers=lambda alias: {"authorization": "Bearer stolen"},
     ) as gw:
@@ -163,14 +163,12 @@ def test_header_names_and_values_are_validated(headers: Mapping[str, object]) ->
 
 
 async def test_header_values_are_never_logged(
-    upstream: ThreadedServer,
-    caplog: pytest.LogCaptureFixture,
-    through: Through,
+    header_echo_server: ThreadedServer, caplog: pytest.LogCaptureFixture, through: Through
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secret = "upstream-secret-value-77"
     async with Gateway(
-        servers={"up": f"{upstream.url}/mcp"},
+        servers={"up": f"{header_echo_server.url}/mcp"},
         token="svc",
         headers={"x-mcp-up-authorization": secret},
         max_sessions=1,

@@ -102,8 +102,7 @@ async def test_a_rotated_tokens_session_is_closed_at_once_not_left_to_idle(
 
 
 async def test_an_expired_jwt_is_replaced_by_asking_the_provider_once_more(
-    dev: DevGateway,
-    through: Through,
+    dev: DevGateway, through: Through
 ) -> None:
     """A user's IdP JWT expires mid-conversation; the provider has a fresh one."""
     expired = dev.issue_jwt("alice", expires_in=-3600)
@@ -117,11 +116,8 @@ async def test_an_expired_jwt_is_replaced_by_asking_the_provider_once_more(
 
 
 async def test_a_virtual_account_rotation_is_covered_by_a_service_provider(
-    dev: DevGateway, through: Through, request: pytest.FixtureRequest
+    dev: DevGateway, through: Through
 ) -> None:
-    if through.sync:  # a gap in the core, reported: list_tools_sync cannot refresh
-        reason = "Gateway.list_tools_sync takes no refresh= (Gateway.list_tools does)"
-        request.applymarker(pytest.mark.xfail(raises=TypeError, strict=True, reason=reason))
     revoked = dev.issue_jwt("alice", expires_in=-3600)  # stands for a rotated-out token
     provider = Rotating(dev.tokens.service, revoked, dev.tokens.service)
     async with Gateway(dev.base_url, token=provider) as gw:
@@ -132,9 +128,7 @@ async def test_a_virtual_account_rotation_is_covered_by_a_service_provider(
 
 
 async def test_a_changed_token_after_invalid_token_is_retried_once(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_server: ThreadedServer, fault_gateway: FaultGateway, through: Through
 ) -> None:
     provider = Rotating("first", "second", "third")
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
@@ -148,9 +142,7 @@ async def test_a_changed_token_after_invalid_token_is_retried_once(
 
 
 async def test_the_same_token_after_invalid_token_is_not_retried(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_server: ThreadedServer, fault_gateway: FaultGateway, through: Through
 ) -> None:
     provider = Rotating("always-the-same")
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
@@ -161,9 +153,7 @@ async def test_the_same_token_after_invalid_token_is_not_retried(
 
 
 async def test_a_plain_token_is_never_retried_on_invalid_token(
-    fault_server: ThreadedServer,
-    fault_gateway: FaultGateway,
-    through: Through,
+    fault_server: ThreadedServer, fault_gateway: FaultGateway, through: Through
 ) -> None:
     async with Gateway(fault_server.url, protocol_mode="legacy") as gw:
         with pytest.raises(InvalidToken):

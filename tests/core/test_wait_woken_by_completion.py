@@ -67,7 +67,7 @@ def consent() -> ConsentOutOfBand:
 
 
 @pytest.fixture
-def server(consent: ConsentOutOfBand) -> Iterator[ThreadedServer]:
+def accounts_server(consent: ConsentOutOfBand) -> Iterator[ThreadedServer]:
     mcp = FastMCP("accounts", middleware=[consent])
 
     @mcp.tool
@@ -96,11 +96,11 @@ def server(consent: ConsentOutOfBand) -> Iterator[ThreadedServer]:
 
 
 async def test_the_completion_notification_wakes_the_wait_at_once(
-    server: ThreadedServer, consent: ConsentOutOfBand, monkeypatch: pytest.MonkeyPatch
+    accounts_server: ThreadedServer, consent: ConsentOutOfBand, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_waiting, "FIRST_DELAY", AN_HOUR)
     monkeypatch.setattr(_waiting, "MAX_DELAY", AN_HOUR)
-    accounts = {"accounts": f"{server.url}/mcp"}
+    accounts = {"accounts": f"{accounts_server.url}/mcp"}
     async with Gateway(servers=accounts, token="user-1", protocol_mode="legacy") as gateway:
         await gateway.wait_for_authorization("accounts", timeout=None)
         tools = await gateway.list_tools("accounts")
@@ -109,11 +109,11 @@ async def test_the_completion_notification_wakes_the_wait_at_once(
 
 
 async def test_a_link_already_reported_complete_is_accepted_without_asking(
-    server: ThreadedServer, consent: ConsentOutOfBand
+    accounts_server: ThreadedServer, consent: ConsentOutOfBand
 ) -> None:
     consent.consented = True  # the account is connected; only the payment page is asked
     asked: list[Any] = []
-    accounts = {"accounts": f"{server.url}/mcp"}
+    accounts = {"accounts": f"{accounts_server.url}/mcp"}
     async with Gateway(
         servers=accounts, token="user-1", protocol_mode="legacy", on_interaction=asked.append
     ) as gateway:
@@ -123,9 +123,9 @@ async def test_a_link_already_reported_complete_is_accepted_without_asking(
 
 
 async def test_a_url_elicitation_error_with_a_static_token_makes_no_virtual_account_claim(
-    server: ThreadedServer,
+    accounts_server: ThreadedServer,
 ) -> None:
-    accounts = {"accounts": f"{server.url}/mcp"}
+    accounts = {"accounts": f"{accounts_server.url}/mcp"}
     async with Gateway(servers=accounts, token="user-1", protocol_mode="legacy") as gateway:
         with pytest.raises(AuthorizationRequired) as raised:
             await gateway.list_tools("accounts")

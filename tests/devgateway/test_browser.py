@@ -6,39 +6,16 @@ it with apt-get. The test skips, with the reason, only when no browser can be fo
 
 from __future__ import annotations
 
-import os
-import shutil
 from typing import Any
 
 import pytest
 
 from mcp_gateway_tools.devgateway import DevGateway
+from tests.support.browser import launch_chromium
 
 from .helpers import INITIALIZE, call, headers
 
 pytestmark = pytest.mark.browser
-
-CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-
-
-def _browser_path() -> str | None:
-    env = os.environ.get("DEVGATEWAY_CHROMIUM")
-    for path in [env, *CANDIDATES, shutil.which("chromium")]:
-        if path and os.path.exists(path):
-            return path
-    return None
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    path = _browser_path()
-    if path is None:
-        pytest.skip("no Chromium found (install Debian 'chromium': apt-get install -y chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip("the playwright Python package is not installed")
-    return path
 
 
 def test_consent_in_a_real_browser(devgateway: DevGateway, http: Any, chromium_path: str) -> None:
@@ -51,19 +28,7 @@ def test_consent_in_a_real_browser(devgateway: DevGateway, http: Any, chromium_p
     deny_link = devgateway.authorization_url("bob", "calendar")
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=[
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-extensions",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(pw, chromium_path)
         try:
             page = browser.new_page()
             page.goto(link)

@@ -140,6 +140,32 @@ async def test_an_edit_answer_runs_the_call_with_the_new_arguments(
 
 
 @pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
+async def test_edited_arguments_that_fail_the_schema_are_refused_before_sending(
+    framework: str, desk_gateway: Gateway, ledger: Ledger
+) -> None:
+    def edit(request: UserActionRequest) -> Answer:
+        return Answer.edit({"ref": 42})  # the schema wants a string
+
+    options: dict[str, Any] = {"approval": ["cancel_booking"], "on_approval_required": edit}
+    call = ("cancel_booking", {"ref": "B9"})  # valid as the model wrote it
+    if framework == "langchain":
+        toolkit = GatewayToolkit(desk_gateway, ["desk"], **options)
+        tools = [t for t in await toolkit.aget_tools() if t.name == "cancel_booking"]
+        state = await _agent(tools, call).ainvoke({"messages": [HumanMessage("go")]}, _config())
+        [message] = [m for m in state["messages"] if isinstance(m, ToolMessage)]
+        text = str(message.content)
+    else:
+        spec = GatewayToolSpec(desk_gateway, ["desk"], **options)
+        tools = [t for t in await spec.to_tool_list_async() if t.metadata.name == "cancel_booking"]
+        handler = FunctionAgent(tools=tools, llm=scripted_llm([call])).run("go")
+        results = [e async for e in handler.stream_events() if isinstance(e, ToolCallResult)]
+        await handler
+        text = str(results[0].tool_output.content)
+    assert "Invalid arguments" in text
+    assert ledger.ran == []
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
 async def test_an_answering_callback_that_raises_is_logged_and_treated_as_unanswered(
     framework: str, desk_gateway: Gateway, ledger: Ledger, caplog: pytest.LogCaptureFixture
 ) -> None:

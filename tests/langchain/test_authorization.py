@@ -128,11 +128,7 @@ async def test_raise_propagates_after_the_callback(
 
 @pytest.mark.parametrize("kind", AGENT_KINDS)
 async def test_interrupt_consent_resume_success(
-    kind: str,
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    kind: str, dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     seen: list[dict[str, Any]] = []
     agent = await pausing_agent(gateway, alice, kind, authorization_callback=seen.append)
@@ -156,9 +152,7 @@ async def test_interrupt_consent_resume_success(
 
 
 async def test_interrupt_resume_without_consent_gives_a_fresh_observation(
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    gateway: Gateway, alice: str, through: Through
 ) -> None:
     seen: list[dict[str, Any]] = []
     agent = await pausing_agent(gateway, alice, authorization_callback=seen.append)
@@ -186,9 +180,7 @@ async def test_interrupt_declined(gateway: Gateway, alice: str, through: Through
 
 
 async def test_interrupt_outside_a_graph_is_a_configuration_error(
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    gateway: Gateway, alice: str, through: Through
 ) -> None:
     tool = await mail_tool(gateway, alice, on_authorization_required="interrupt")
     with pytest.raises(ConfigurationError, match="checkpointer"):
@@ -201,10 +193,7 @@ async def test_interrupt_outside_a_graph_is_a_configuration_error(
 
 
 async def test_load_time_placeholder_then_consent(
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     toolkit = GatewayToolkit(gateway, ["mail", "knowledge"])
     tools = {t.name: t for t in await through.get_tools(toolkit, token=alice)}
@@ -248,10 +237,7 @@ async def test_load_time_raise(gateway: Gateway, alice: str, through: Through) -
 
 
 async def test_a_failing_server_never_hides_the_others(
-    gateway: Gateway,
-    alice: str,
-    caplog: pytest.LogCaptureFixture,
-    through: Through,
+    gateway: Gateway, alice: str, caplog: pytest.LogCaptureFixture, through: Through
 ) -> None:
     caplog.set_level(logging.WARNING)
     with pytest.warns(ToolLoadWarning, match="nope"):  # left out loudly, typed
@@ -296,10 +282,7 @@ async def test_name_collisions_filter_and_prefix(
 
 
 async def test_parallel_tool_calls_each_interrupt_and_resume_by_id(
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     toolkit = GatewayToolkit(
         gateway,

@@ -74,10 +74,7 @@ async def test_user_token_binding(
 
 
 async def test_order_context_then_configurable_then_bound_then_service(
-    dev: DevGateway,
-    alice: str,
-    bob: str,
-    through: Through,
+    dev: DevGateway, alice: str, bob: str, through: Through
 ) -> None:
     await dev.aconsent("alice", "mail")
     await dev.aconsent("bob", "mail")
@@ -106,10 +103,7 @@ async def test_order_context_then_configurable_then_bound_then_service(
         assert "per-user OAuth" in denied.text
 
 
-async def test_missing_token_propagates(
-    mail_tools: dict[str, BaseTool],
-    through: Through,
-) -> None:
+async def test_missing_token_propagates(mail_tools: dict[str, BaseTool], through: Through) -> None:
     tool = mail_tools["list_messages"]
     with pytest.raises(MissingUserToken, match="user_token"):
         await through.invoke(tool, tool_call(tool.name, {}))
@@ -126,8 +120,7 @@ async def test_listing_needs_an_identity_too(gateway: Gateway, through: Through)
 
 
 async def test_a_blank_or_mistyped_user_token_fails_closed(
-    service_gateway: Gateway,
-    through: Through,
+    service_gateway: Gateway, through: Through
 ) -> None:
     """A request that carries an empty user token must not run as the service."""
     [tool] = await through.get_tools(

@@ -22,46 +22,46 @@ EXAMPLE = ROOT / "examples" / "langchain_authorization.py"
 
 
 @pytest.fixture(scope="module")
-def doc() -> dict[str, Any]:
+def langchain_doc() -> dict[str, Any]:
     return run_python_blocks(DOC, "langchain_doc", at_least=6)
 
 
-async def test_scenario_a(doc: dict[str, Any], dev: DevGateway) -> None:
+async def test_scenario_a(langchain_doc: dict[str, Any], dev: DevGateway) -> None:
     model = scripted(("search_docs", {"query": "password"}))
-    answer = await doc["scenario_a"](dev.base_url, dev.tokens.service, model)
+    answer = await langchain_doc["scenario_a"](dev.base_url, dev.tokens.service, model)
     assert "Resetting your password" in answer
 
 
 async def test_scenario_b(
-    doc: dict[str, Any], dev: DevGateway, gateway: Gateway, alice: str, bob: str
+    langchain_doc: dict[str, Any], dev: DevGateway, gateway: Gateway, alice: str, bob: str
 ) -> None:
     await dev.aconsent("alice", "mail")
     await dev.aconsent("alice", "calendar")
-    agent = await doc["build_agent"](gateway, scripted(("list_messages", {})), alice)
+    agent = await langchain_doc["build_agent"](gateway, scripted(("list_messages", {})), alice)
     as_alice, as_bob = await asyncio.gather(
-        doc["handle_request"](agent, "my mail?", alice),
-        doc["handle_request"](agent, "my mail?", bob),
+        langchain_doc["handle_request"](agent, "my mail?", alice),
+        langchain_doc["handle_request"](agent, "my mail?", bob),
     )
     assert "alice@example.com" in as_alice
     assert "- Mail: http://127.0.0.1:" in as_bob  # Bob is asked to authorize, with his link
     assert "alice" not in as_bob
 
 
-async def test_scenario_c(doc: dict[str, Any], gateway: Gateway, alice: str) -> None:
+async def test_scenario_c(langchain_doc: dict[str, Any], gateway: Gateway, alice: str) -> None:
     model = scripted(("search_docs", {"query": "password"}), ("list_messages", {}))
-    docs, mail = await doc["scenario_c"](gateway, model, alice)
+    docs, mail = await langchain_doc["scenario_c"](gateway, model, alice)
     assert isinstance(docs, ToolMessage)
     assert "Resetting your password" in docs.text
     assert mail.artifact["type"] == "authorization_required"
 
 
-async def test_event_stream(doc: dict[str, Any], gateway: Gateway, alice: str) -> None:
+async def test_event_stream(langchain_doc: dict[str, Any], gateway: Gateway, alice: str) -> None:
     # Alice has authorized nothing yet: the list holds authorize_<server> tools.
-    agent = await doc["build_agent"](
+    agent = await langchain_doc["build_agent"](
         gateway, scripted(("authorize_mail", {}), streaming=False), alice
     )
     buttons: list[tuple[str, str]] = []
-    await doc["stream_with_consent_buttons"](
+    await langchain_doc["stream_with_consent_buttons"](
         agent, "my mail?", alice, lambda name, url: buttons.append((name, url))
     )
     assert [name for name, _ in buttons] == ["Mail"]
@@ -69,9 +69,11 @@ async def test_event_stream(doc: dict[str, Any], gateway: Gateway, alice: str) -
 
 
 async def test_pause_until_authorized(
-    doc: dict[str, Any], dev: DevGateway, gateway: Gateway, alice: str
+    langchain_doc: dict[str, Any], dev: DevGateway, gateway: Gateway, alice: str
 ) -> None:
-    agent = await doc["build_pausing_agent"](gateway, scripted(("list_messages", {})), alice)
+    agent = await langchain_doc["build_pausing_agent"](
+        gateway, scripted(("list_messages", {})), alice
+    )
     asked: list[str] = []
 
     async def ask_user(urls: dict[str, str], names: dict[str, str]) -> bool:
@@ -80,7 +82,7 @@ async def test_pause_until_authorized(
             await dev.aconsent("alice", server, link=url)
         return True
 
-    answer = await doc["ask_with_consent"](agent, "my mail?", alice, "thread-1", ask_user)
+    answer = await langchain_doc["ask_with_consent"](agent, "my mail?", alice, "thread-1", ask_user)
     assert asked == ["Mail"]
     assert "alice@example.com" in answer
 
@@ -88,14 +90,14 @@ async def test_pause_until_authorized(
         return False
 
     dev.revoke("alice", "mail")
-    answer = await doc["ask_with_consent"](agent, "my mail?", alice, "thread-2", decline)
+    answer = await langchain_doc["ask_with_consent"](agent, "my mail?", alice, "thread-2", decline)
     assert "chose not to authorize Mail" in answer
 
 
-async def test_notebook_cell(doc: dict[str, Any], dev: DevGateway, alice: str) -> None:
+async def test_notebook_cell(langchain_doc: dict[str, Any], dev: DevGateway, alice: str) -> None:
     # Called from a running loop, as a notebook cell would be.
     model = scripted(("search_docs", {"query": "password"}))
-    assert "Resetting your password" in doc["notebook_cell"](dev.base_url, alice, model)
+    assert "Resetting your password" in langchain_doc["notebook_cell"](dev.base_url, alice, model)
 
 
 def test_runnable_example(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ from mcp_gateway_tools import Gateway
 from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayToolkit
 from tests.langchain.conftest import AGENT_KINDS, Context, ask, build_agent, scripted, tool_messages
+from tests.support.through import Through
 
 pytestmark = pytest.mark.parametrize("kind", AGENT_KINDS)
 
@@ -21,11 +22,11 @@ def structured(message: ToolMessage) -> Any:
     return message.artifact["structured_content"]
 
 
-async def test_a_service_token(kind: str, service_gateway: Gateway) -> None:
-    tools = await GatewayToolkit(service_gateway, ["knowledge", "search"]).aget_tools()
+async def test_a_service_token(kind: str, service_gateway: Gateway, through: Through) -> None:
+    tools = await through.get_tools(GatewayToolkit(service_gateway, ["knowledge", "search"]))
     model = scripted(("search_docs", {"query": "password"}), ("web_search", {"query": "mcp"}))
     agent = build_agent(kind, model, tools)
-    state = await agent.ainvoke(ask("find docs"))
+    state = await through.invoke(agent, ask("find docs"))
     docs, web = tool_messages(state)
     assert docs.status == "success"
     assert "Resetting your password" in docs.text
@@ -34,13 +35,13 @@ async def test_a_service_token(kind: str, service_gateway: Gateway) -> None:
 
 
 async def test_a_service_token_on_a_per_user_tool_is_an_error_observation(
-    kind: str, service_gateway: Gateway
+    kind: str, service_gateway: Gateway, through: Through
 ) -> None:
-    tools = await GatewayToolkit(service_gateway, ["workspace"]).aget_tools()
+    tools = await through.get_tools(GatewayToolkit(service_gateway, ["workspace"]))
     agent = build_agent(
         kind, scripted(("list_messages", {}), ("search_docs", {"query": ""})), tools
     )
-    state = await agent.ainvoke(ask())
+    state = await through.invoke(agent, ask())
     denied, shared = tool_messages(state)
     assert denied.status == "error"
     assert "per-user OAuth" in denied.text
@@ -48,14 +49,14 @@ async def test_a_service_token_on_a_per_user_tool_is_an_error_observation(
 
 
 async def test_b_two_users_one_tool_list(
-    kind: str, dev: DevGateway, gateway: Gateway, alice: str, bob: str
+    kind: str, dev: DevGateway, gateway: Gateway, alice: str, bob: str, through: Through
 ) -> None:
     await dev.aconsent("alice", "mail")
-    tools = await GatewayToolkit(gateway, ["mail", "knowledge"]).aget_tools(token=alice)
+    tools = await through.get_tools(GatewayToolkit(gateway, ["mail", "knowledge"]), token=alice)
     agent = build_agent(kind, scripted(("list_messages", {"limit": 5})), tools)
 
     async def run(token: str) -> ToolMessage:
-        state = await agent.ainvoke(ask(), context=Context(user_token=token))
+        state = await through.invoke(agent, ask(), context=Context(user_token=token))
         [message] = tool_messages(state)
         return message
 
@@ -77,10 +78,10 @@ async def test_b_two_users_one_tool_list(
 
 
 async def test_c_virtual_server_mixes_shared_and_per_user_tools(
-    kind: str, dev: DevGateway, gateway: Gateway, alice: str
+    kind: str, dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     # Listing the virtual server needs no per-user grant: every tool is there.
-    tools = await GatewayToolkit(gateway, ["workspace"]).aget_tools(token=alice)
+    tools = await through.get_tools(GatewayToolkit(gateway, ["workspace"]), token=alice)
     assert {"search_docs", "web_search", "list_messages"} <= {t.name for t in tools}
     model = scripted(
         ("search_docs", {"query": "password"}),
@@ -88,7 +89,7 @@ async def test_c_virtual_server_mixes_shared_and_per_user_tools(
         ("web_search", {"query": "after"}),
     )
     agent = build_agent(kind, model, tools)
-    state = await agent.ainvoke(ask(), context=Context(user_token=alice))
+    state = await through.invoke(agent, ask(), context=Context(user_token=alice))
     before, mail, after = tool_messages(state)
     assert before.status == "success"
     assert "Resetting your password" in before.text
@@ -97,5 +98,5 @@ async def test_c_virtual_server_mixes_shared_and_per_user_tools(
     assert structured(after)["query"] == "after"  # the session survived
 
     await dev.aconsent("alice", "mail", link=mail.artifact["authorization_urls"]["mail"])
-    state = await agent.ainvoke(ask(), context=Context(user_token=alice))
+    state = await through.invoke(agent, ask(), context=Context(user_token=alice))
     assert structured(tool_messages(state)[1])["owner"] == "alice@example.com"

@@ -90,9 +90,7 @@ async def test_invalid_arguments_are_an_error_the_model_can_fix(rich_gateway: Ga
     assert "Additional properties are not allowed" in message.text
 
 
-async def test_arguments_named_runtime_and_config_reach_the_server(
-    rich_gateway: Gateway,
-) -> None:
+async def test_arguments_named_runtime_and_config_reach_the_server(rich_gateway: Gateway) -> None:
     tools = await rich_tools(rich_gateway)
     message = await call(tools["configure"], {"runtime": "py3", "config": {"a": 1, "b": 2}})
     assert message.status == "success"

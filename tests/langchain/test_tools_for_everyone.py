@@ -19,6 +19,7 @@ from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.langchain import GatewayToolkit, GatewayToolsMiddleware
 from mcp_gateway_tools.langchain.testing import ScriptedChatModel, since_last_human, tool_call
 from tests.langchain.conftest import Context, ask, tool_messages
+from tests.support.through import Through
 
 
 class OfferRecordingModel(ScriptedChatModel):
@@ -98,15 +99,15 @@ async def test_a_toolkit_built_with_no_user_serves_bob_and_alice_right(
 
 
 async def test_the_placeholder_gives_way_to_the_real_tools_once_the_user_consents(
-    dev: DevGateway, gateway: Gateway, alice: str
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     toolkit = GatewayToolkit(gateway, ["mail"])
     agent_model = model_calling("authorize_mail")
     agent = agent_for(toolkit, agent_model)
-    await agent.ainvoke(ask(), context=Context(user_token=alice))
+    await through.invoke(agent, ask(), context=Context(user_token=alice))
     await dev.aconsent("alice", "mail")
     # The same agent object, the next request: the real tools, no placeholder.
-    await agent.ainvoke(ask(), context=Context(user_token=alice))
+    await through.invoke(agent, ask(), context=Context(user_token=alice))
     assert agent_model.offered[0] == ["authorize_mail"]
     assert set(agent_model.offered[-1]) == MAIL
 
@@ -142,18 +143,18 @@ def test_the_sync_agent_path_swaps_tools_too(dev_server: DevGateway) -> None:
 
 
 async def test_a_server_failing_at_load_is_never_dropped_silently(
-    dev: DevGateway, service_gateway: Gateway
+    dev: DevGateway, service_gateway: Gateway, through: Through
 ) -> None:
     # The service token cannot hold per-user OAuth: the gateway refuses it on mail.
     toolkit = GatewayToolkit(service_gateway, ["knowledge", "mail"])
     with pytest.warns(ToolLoadWarning, match="mail") as caught:
-        tools = await toolkit.aget_tools()
+        tools = await through.get_tools(toolkit)
     assert {t.name for t in tools} == KNOWLEDGE
     assert type(caught[0].message.error).__name__ == "AccessDenied"  # type: ignore[union-attr]
     assert type(toolkit.load_errors["mail"]).__name__ == "AccessDenied"
 
     strict = GatewayToolkit(service_gateway, ["knowledge", "mail"], on_server_error="raise")
     with pytest.raises(ToolLoadError) as raised:
-        await strict.aget_tools()
+        await through.get_tools(strict)
     assert set(raised.value.errors) == {"mail"}
     assert "mail: AccessDenied" in str(raised.value)

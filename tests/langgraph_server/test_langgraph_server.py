@@ -49,7 +49,7 @@ def server_venv() -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(
+def langgraph_dev(
     dev_server: DevGateway, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
     """``langgraph dev`` on a free loopback port, from a copy of this directory."""
@@ -124,9 +124,9 @@ async def ask_as(url: str, token: str) -> tuple[dict, list, dict]:  # type: igno
 
 
 async def test_two_users_at_once_each_reach_the_gateway_as_themselves_with_no_token_stored(
-    dev_server: DevGateway, server: tuple[str, Path]
+    dev_server: DevGateway, langgraph_dev: tuple[str, Path]
 ) -> None:
-    url, work = server
+    url, work = langgraph_dev
     alice, bob = dev_server.tokens.user("alice"), dev_server.tokens.user("bob")
     await dev_server.aconsent("alice", "mail")
     await dev_server.aconsent("bob", "mail")

@@ -66,10 +66,7 @@ def _results(events: list[Event]) -> list[ToolCallResult]:
 
 
 async def test_observation_lists_every_link_and_fires_the_callback(
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
     seen: list[AuthorizationRequiredEvent] = []
     tools = await _workspace(gateway, alice, callback=seen.append)
@@ -235,9 +232,7 @@ async def test_wait_times_out_into_the_observation(
 
 
 async def test_wait_outside_a_workflow_returns_the_observation(
-    gateway: Gateway,
-    alice: str,
-    through: Through,
+    gateway: Gateway, alice: str, through: Through
 ) -> None:
     tools = await _workspace(gateway, alice, "wait")
     with user_token(alice):
@@ -259,10 +254,7 @@ async def test_placeholder_tool_waits_too(dev: DevGateway, gateway: Gateway, ali
 
 
 async def test_a_failing_callback_does_not_fail_the_tool(
-    gateway: Gateway,
-    alice: str,
-    caplog: pytest.LogCaptureFixture,
-    through: Through,
+    gateway: Gateway, alice: str, caplog: pytest.LogCaptureFixture, through: Through
 ) -> None:
     def broken(ev: AuthorizationRequiredEvent) -> None:
         raise RuntimeError("UI is down")

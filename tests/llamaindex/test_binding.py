@@ -104,10 +104,7 @@ async def test_a_wrong_context_value_is_refused(
 
 
 async def test_tool_called_by_hand_inside_a_workflow_step_uses_its_context(
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    bob: str,
+    dev: DevGateway, gateway: Gateway, alice: str, bob: str
 ) -> None:
     """Async only: the sync ``call`` reads a Context only when given one (documented)."""
     tools = await _mail_tools(gateway, dev, alice)
@@ -138,11 +135,7 @@ async def test_sync_call_inside_a_running_loop_with_each_binding(
 
 
 async def test_concurrent_calls_keep_their_identities(
-    dev: DevGateway,
-    gateway: Gateway,
-    alice: str,
-    bob: str,
-    through: Through,
+    dev: DevGateway, gateway: Gateway, alice: str, bob: str, through: Through
 ) -> None:
     tools = await _mail_tools(gateway, dev, alice)
     whoami = tools["mail_whoami"]

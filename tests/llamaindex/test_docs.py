@@ -23,73 +23,83 @@ EXAMPLE = ROOT / "examples" / "llamaindex_human_in_the_loop.py"
 
 
 @pytest.fixture(scope="module")
-def doc() -> dict[str, Any]:
+def llamaindex_doc() -> dict[str, Any]:
     return run_python_blocks(DOC, "llamaindex_doc", at_least=7)
 
 
-async def test_scenario_a(doc: dict[str, Any], dev: DevGateway) -> None:
+async def test_scenario_a(llamaindex_doc: dict[str, Any], dev: DevGateway) -> None:
     llm = scripted_llm([("search_docs", {"query": "password"})])
-    answer = await doc["scenario_a"](dev.base_url, dev.tokens.service, llm)
+    answer = await llamaindex_doc["scenario_a"](dev.base_url, dev.tokens.service, llm)
     assert "Resetting your password" in answer
 
 
 async def test_scenario_b(
-    doc: dict[str, Any], dev: DevGateway, gateway: Gateway, alice: str, bob: str
+    llamaindex_doc: dict[str, Any], dev: DevGateway, gateway: Gateway, alice: str, bob: str
 ) -> None:
     await dev.aconsent("alice", "mail")
-    agent = await doc["build_agent"](gateway, scripted_llm([("list_messages", {})]), alice)
+    agent = await llamaindex_doc["build_agent"](
+        gateway, scripted_llm([("list_messages", {})]), alice
+    )
     as_alice, as_bob = await asyncio.gather(
-        doc["handle_request"](agent, "my mail?", alice),
-        doc["handle_request"](agent, "my mail?", bob),
+        llamaindex_doc["handle_request"](agent, "my mail?", alice),
+        llamaindex_doc["handle_request"](agent, "my mail?", bob),
     )
     assert "alice@example.com" in as_alice
     assert "- Mail: http://127.0.0.1:" in as_bob  # Bob is asked to authorize, with his link
     assert "Q3 roadmap" not in as_bob
-    bound = await doc["handle_request_bound"](agent, "my mail?", alice)
+    bound = await llamaindex_doc["handle_request_bound"](agent, "my mail?", alice)
     assert "Q3 roadmap review" in bound
 
 
-async def test_scenario_c(doc: dict[str, Any], dev: DevGateway, gateway: Gateway) -> None:
+async def test_scenario_c(
+    llamaindex_doc: dict[str, Any], dev: DevGateway, gateway: Gateway
+) -> None:
     alice = dev.tokens.user("alice")
     llm = scripted_llm([("search_docs", {"query": "vpn"}), ("list_messages", {})])
-    answer = await doc["scenario_c"](gateway, llm, alice)
+    answer = await llamaindex_doc["scenario_c"](gateway, llm, alice)
     assert "kb-3: VPN setup" in answer
     assert "- Mail: http://127.0.0.1:" in answer
 
 
-async def test_buttons(doc: dict[str, Any], dev: DevGateway, gateway: Gateway) -> None:
+async def test_buttons(llamaindex_doc: dict[str, Any], dev: DevGateway, gateway: Gateway) -> None:
     alice = dev.tokens.user("alice")
-    agent = await doc["build_agent"](gateway, scripted_llm([("authorize_mail", {})]), alice)
+    agent = await llamaindex_doc["build_agent"](
+        gateway, scripted_llm([("authorize_mail", {})]), alice
+    )
     buttons: list[tuple[str, str]] = []
-    await doc["handle_with_buttons"](agent, "connect mail", alice, lambda *b: buttons.append(b))
+    await llamaindex_doc["handle_with_buttons"](
+        agent, "connect mail", alice, lambda *b: buttons.append(b)
+    )
     ((label, url),) = buttons
     assert label == "Mail"
     assert url.startswith(dev.base_url)
 
 
-async def test_wait(doc: dict[str, Any], dev: DevGateway, gateway: Gateway) -> None:
+async def test_wait(llamaindex_doc: dict[str, Any], dev: DevGateway, gateway: Gateway) -> None:
     alice = dev.tokens.user("alice")
-    spec = doc["GatewayToolSpec"](gateway, ["workspace"], on_authorization_required="wait")
+    spec = llamaindex_doc["GatewayToolSpec"](
+        gateway, ["workspace"], on_authorization_required="wait"
+    )
     tools = await spec.to_tool_list_async(token=alice)
-    agent = doc["FunctionAgent"](tools=tools, llm=scripted_llm([("mail_whoami", {})]))
+    agent = llamaindex_doc["FunctionAgent"](tools=tools, llm=scripted_llm([("mail_whoami", {})]))
 
     async def ask_user(event: AuthorizationRequiredEvent) -> bool:
         await dev.aconsent("alice", "mail")
         return True
 
-    answer = await doc["handle_and_wait"](agent, "who am I to mail?", alice, ask_user)
+    answer = await llamaindex_doc["handle_and_wait"](agent, "who am I to mail?", alice, ask_user)
     assert "alice@example.com" in answer
 
 
-def test_notebook_cell(doc: dict[str, Any], dev_server: DevGateway) -> None:
-    answer = doc["notebook_cell"](dev_server.base_url, dev_server.tokens.user("bob"))
+def test_notebook_cell(llamaindex_doc: dict[str, Any], dev_server: DevGateway) -> None:
+    answer = llamaindex_doc["notebook_cell"](dev_server.base_url, dev_server.tokens.user("bob"))
     assert answer == "kb-3: VPN setup"
 
 
 async def test_notebook_cell_inside_a_running_loop(
-    doc: dict[str, Any], dev_server: DevGateway
+    llamaindex_doc: dict[str, Any], dev_server: DevGateway
 ) -> None:
-    answer = doc["notebook_cell"](dev_server.base_url, dev_server.tokens.user("bob"))
+    answer = llamaindex_doc["notebook_cell"](dev_server.base_url, dev_server.tokens.user("bob"))
     assert answer == "kb-3: VPN setup"
 
 

@@ -25,10 +25,13 @@ from mcp_gateway_tools.devgateway import DevGateway
 from mcp_gateway_tools.llamaindex import AuthorizationRequiredEvent, GatewayToolSpec
 from mcp_gateway_tools.llamaindex.testing import scripted_llm
 from tests.llamaindex.agents import Recorder, react_llm
+from tests.support.through import Through
 
 
-async def test_a_service_token_with_function_agent(service_gateway: Gateway) -> None:
-    tools = await GatewayToolSpec(service_gateway, ["knowledge", "search"]).to_tool_list_async()
+async def test_a_service_token_with_function_agent(
+    service_gateway: Gateway, through: Through
+) -> None:
+    tools = await through.to_tool_list(GatewayToolSpec(service_gateway, ["knowledge", "search"]))
     llm = scripted_llm([("kb_whoami", {}), ("web_search", {"query": "vpn", "limit": 1})])
     handler = FunctionAgent(tools=tools, llm=llm).run("Who am I to the knowledge base?")
     results = {ev.tool_name: ev.tool_output async for ev in _results(handler)}
@@ -47,11 +50,11 @@ async def _results(handler: WorkflowHandler) -> AsyncIterator[ToolCallResult]:
 
 
 async def test_b_two_users_concurrently_through_one_tool_list(
-    dev: DevGateway, gateway: Gateway, alice: str, bob: str
+    dev: DevGateway, gateway: Gateway, alice: str, bob: str, through: Through
 ) -> None:
     await dev.aconsent("bob", "mail")
     # One tool list, loaded once (as bob, who can list mail), serves every user.
-    tools = await GatewayToolSpec(gateway, ["mail", "knowledge"]).to_tool_list_async(token=bob)
+    tools = await through.to_tool_list(GatewayToolSpec(gateway, ["mail", "knowledge"]), token=bob)
     assert "list_messages" in {t.metadata.name for t in tools}
     workflow = AgentWorkflow(
         agents=[
@@ -126,9 +129,9 @@ async def test_c_virtual_server_mid_session_401(
 
 
 async def test_c_react_agent_relays_the_consent_link(
-    dev: DevGateway, gateway: Gateway, alice: str
+    dev: DevGateway, gateway: Gateway, alice: str, through: Through
 ) -> None:
-    tools = await GatewayToolSpec(gateway, ["workspace"]).to_tool_list_async(token=alice)
+    tools = await through.to_tool_list(GatewayToolSpec(gateway, ["workspace"]), token=alice)
     rec = Recorder()
     agent = ReActAgent(tools=tools, llm=react_llm(("list_messages", {"limit": 1}), recorder=rec))
     ctx = Context(agent)

@@ -24,6 +24,7 @@ from mcp_gateway_tools.llamaindex.testing import scripted_llm
 from tests.llamaindex.agents import Recorder, react_llm
 from tests.llamaindex.servers import TICKET_SCHEMA
 from tests.support.serving import ThreadedServer
+from tests.support.through import Through
 
 TICKET = {
     "title": "VPN down",
@@ -111,9 +112,7 @@ async def test_function_agent_gives_the_model_the_schema_and_calls_through(
     assert "ticket 'VPN down' (urgent) from Ann <ann@example.com>" in str(result)
 
 
-async def test_react_agent_prompt_carries_the_schema(
-    tickets_tools: dict[str, GatewayTool],
-) -> None:
+async def test_react_agent_prompt_carries_the_schema(tickets_tools: dict[str, GatewayTool]) -> None:
     rec = Recorder()
     agent = ReActAgent(
         tools=list(tickets_tools.values()), llm=react_llm(("file_ticket", TICKET), recorder=rec)
@@ -127,10 +126,10 @@ async def test_react_agent_prompt_carries_the_schema(
 
 
 async def test_arguments_are_checked_against_the_real_schema(
-    tickets_tools: dict[str, GatewayTool],
+    tickets_tools: dict[str, GatewayTool], through: Through
 ) -> None:
     bad = {**TICKET, "priority": "whenever", "reporter": {"name": "Ann"}}
-    out = await tickets_tools["file_ticket"].acall(**bad)
+    out = await through.call(tickets_tools["file_ticket"], **bad)
     assert out.is_error
     assert isinstance(out.exception, InvalidArguments)
     assert "whenever" in out.content

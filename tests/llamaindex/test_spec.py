@@ -90,10 +90,7 @@ async def test_tool_filter_and_prefix(service_gateway: Gateway, through: Through
 
 
 async def test_unconsented_server_becomes_an_authorize_tool(
-    dev: DevGateway,
-    alice: str,
-    gateway: Gateway,
-    through: Through,
+    dev: DevGateway, alice: str, gateway: Gateway, through: Through
 ) -> None:
     spec = GatewayToolSpec(gateway, ["mail", "knowledge"])
     with user_token(alice):
@@ -132,9 +129,7 @@ async def test_raise_policy_raises_at_load(alice: str, gateway: Gateway, through
 
 
 async def test_one_failing_server_never_hides_the_others(
-    dev: DevGateway,
-    service_gateway: Gateway,
-    through: Through,
+    dev: DevGateway, service_gateway: Gateway, through: Through
 ) -> None:
     # "nosuch" is unknown to the gateway (404); knowledge still loads.
     spec = GatewayToolSpec(service_gateway, ["nosuch", "knowledge"])

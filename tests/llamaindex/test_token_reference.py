@@ -18,6 +18,7 @@ from mcp_gateway_tools.llamaindex import (
     complete_when_authorized,
 )
 from mcp_gateway_tools.llamaindex.testing import scripted_llm
+from tests.support.through import Through
 
 
 async def test_a_bound_reference_acts_for_that_user_and_the_context_holds_no_token(
@@ -40,11 +41,11 @@ async def test_a_bound_reference_acts_for_that_user_and_the_context_holds_no_tok
 
 
 async def test_an_unbound_reference_fails_closed_even_with_a_service_token(
-    dev: DevGateway, service_gateway: Gateway
+    dev: DevGateway, service_gateway: Gateway, through: Through
 ) -> None:
     # The service token must never stand in for the user the reference names.
     agent = FunctionAgent(
-        tools=await GatewayToolSpec(service_gateway, ["knowledge"]).to_tool_list_async(),
+        tools=await through.to_tool_list(GatewayToolSpec(service_gateway, ["knowledge"])),
         llm=scripted_llm([("kb_whoami", {})]),
     )
     ctx = Context(agent)

@@ -27,7 +27,7 @@ TOKEN = "hygiene-user-token-0001"
 
 
 @pytest.fixture
-def server() -> Iterator[ThreadedServer]:
+def own_fault_server() -> Iterator[ThreadedServer]:
     """A server of our own per test, so its port counts only this test's sockets."""
     with serve(FaultGateway()) as running:
         yield running
@@ -65,10 +65,10 @@ async def assert_clean(port: int, before: set[asyncio.Task[Any]]) -> None:
 
 
 async def test_cancelled_core_calls_then_close_leave_no_socket_or_task(
-    server: ThreadedServer,
+    own_fault_server: ThreadedServer,
 ) -> None:
     before = other_tasks()
-    gw = Gateway(server.url)
+    gw = Gateway(own_fault_server.url)
     await gw.call_tool("echo", "add", {"a": 1, "b": 1}, token=TOKEN)
     calls = [
         asyncio.create_task(gw.call_tool("echo", "slow", {"seconds": 5}, token=f"{TOKEN}-{i}"))
@@ -83,16 +83,16 @@ async def test_cancelled_core_calls_then_close_leave_no_socket_or_task(
     result = await gw.call_tool("echo", "add", {"a": 2, "b": 2}, token=f"{TOKEN}-0")
     assert result.structured_content == {"total": 4}
     await gw.aclose()
-    await assert_clean(server.port, before)
+    await assert_clean(own_fault_server.port, before)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
 async def test_agent_runs_cancelled_mid_call_leave_nothing_after_close(
-    server: ThreadedServer, framework: str
+    own_fault_server: ThreadedServer, framework: str
 ) -> None:
     before = other_tasks()
-    async with Gateway(server.url, protocol_mode="legacy") as gw:
+    async with Gateway(own_fault_server.url, protocol_mode="legacy") as gw:
         if framework == "langchain":
             agent = langchain_agent(await GatewayToolkit(gw, ["echo"]).aget_tools(token=TOKEN))
 
@@ -114,7 +114,7 @@ async def test_agent_runs_cancelled_mid_call_leave_nothing_after_close(
 
         runs = [asyncio.create_task(run(i)) for i in range(4)]
         # every run is inside its tool call: the slow tool holds its connection open
-        assert await settle(lambda: bool(sockets_to(server.port)))
+        assert await settle(lambda: bool(sockets_to(own_fault_server.port)))
         for task in runs:
             task.cancel()
         await asyncio.gather(*runs, return_exceptions=True)
@@ -128,35 +128,35 @@ async def test_agent_runs_cancelled_mid_call_leave_nothing_after_close(
         )
         assert state["messages"][-1].content.startswith("answer:")
         assert time.monotonic() - started < 5
-    await assert_clean(server.port, before)
+    await assert_clean(own_fault_server.port, before)
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_evicted_sessions_release_their_sockets_and_close_releases_the_rest(
-    server: ThreadedServer, mode: str
+    own_fault_server: ThreadedServer, mode: str
 ) -> None:
     before = other_tasks()
-    async with Gateway(server.url, max_sessions=2, protocol_mode=mode) as gw:
+    async with Gateway(own_fault_server.url, max_sessions=2, protocol_mode=mode) as gw:
         peak = 0
         for i in range(12):
             await gw.call_tool("echo", "add", {"a": i, "b": 1}, token=f"{TOKEN}-{i}")
-            peak = max(peak, len(sockets_to(server.port)))
+            peak = max(peak, len(sockets_to(own_fault_server.port)))
         # Legacy sessions each hold a GET stream: eviction must close them, so the
         # sockets stay near the bound, never one per user seen.
-        assert await settle(lambda: len(sockets_to(server.port)) <= 2 + 2)
+        assert await settle(lambda: len(sockets_to(own_fault_server.port)) <= 2 + 2)
         assert gw.sessions_opened() == 12
         assert gw.open_sessions() <= 2
         assert peak <= 6
-    await assert_clean(server.port, before)
+    await assert_clean(own_fault_server.port, before)
 
 
 async def test_a_gateway_used_without_a_context_manager_is_closed_by_aclose(
-    server: ThreadedServer,
+    own_fault_server: ThreadedServer,
 ) -> None:
     before = other_tasks()
-    gw = Gateway(server.url, protocol_mode="legacy")
+    gw = Gateway(own_fault_server.url, protocol_mode="legacy")
     for i in range(5):
         await gw.call_tool("echo", "add", {"a": i, "b": i}, token=f"{TOKEN}-{i}")
-    assert sockets_to(server.port)
+    assert sockets_to(own_fault_server.port)
     await gw.aclose()
-    await assert_clean(server.port, before)
+    await assert_clean(own_fault_server.port, before)

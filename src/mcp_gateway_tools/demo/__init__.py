@@ -20,10 +20,48 @@ from typing import TextIO
 
 from ._report import Report
 
-__all__ = ["run_demo"]
+__all__ = ["run_demo", "run_web"]
 
 SCENARIOS = ("A", "B", "C")
 _NEEDS = ("langchain", "langgraph", "llama_index", "uvicorn", "starlette")
+_WEB_NEEDS = ("langchain", "uvicorn", "starlette", "authlib", "langgraph.checkpoint.sqlite")
+
+
+def _absent(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except ModuleNotFoundError:  # a parent package is missing
+        return True
+
+
+def _require_extras(extra: str = "all", needs: Iterable[str] = _NEEDS) -> None:
+    missing = [m for m in needs if _absent(m)]
+    if missing:
+        raise RuntimeError(
+            f"the demo needs the '{extra}' extra ({', '.join(missing)} missing): "
+            f"pip install 'mcp-gateway-tools[{extra}]'"
+        )
+
+
+def run_web(
+    *,
+    scripted: bool = False,
+    port: int = 8765,
+    workers: int = 1,
+    db: str | None = None,
+    log_level: str = "warning",
+) -> int:
+    """``demo --web``: serve the two-user web demo until Ctrl-C (docs/webapp.md)."""
+    _require_extras("webapp", _WEB_NEEDS)
+    if workers < 1:
+        raise RuntimeError("--workers must be at least 1")
+    from ._models import langchain_model_name
+    from .web import run_web_demo
+
+    return run_web_demo(
+        port=port, workers=workers, model=langchain_model_name(scripted), db=db,
+        log_level=log_level,
+    )  # fmt: skip
 
 
 def run_demo(
@@ -34,12 +72,7 @@ def run_demo(
     out: TextIO | None = None,
 ) -> int:
     """Run the demo; returns the exit code (0 only if every check passed)."""
-    missing = [m for m in _NEEDS if importlib.util.find_spec(m) is None]
-    if missing:
-        raise RuntimeError(
-            f"the demo needs the 'all' extra ({', '.join(missing)} missing): "
-            "pip install 'mcp-gateway-tools[all]'"
-        )
+    _require_extras()
     report = Report(out)
     chosen = [s for s in SCENARIOS if scenarios is None or s in set(scenarios)]
     return asyncio.run(_main(report, chosen, interactive=interactive, scripted=scripted))

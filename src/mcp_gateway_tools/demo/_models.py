@@ -13,6 +13,7 @@ default ``gpt-4o-mini``); these packages are optional and not installed by defau
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from ..langchain.testing import scripted_chat_model
 
 __all__ = [
     "langchain_model",
+    "langchain_model_name",
     "llamaindex_llm",
     "real_model_name",
 ]
@@ -40,6 +42,15 @@ def real_model_name(scripted: bool) -> str | None:
             importlib.import_module(module)
         except ImportError:
             return None
+    return os.environ.get("MCP_DEMO_OPENAI_MODEL", _DEFAULT_OPENAI_MODEL)
+
+
+def langchain_model_name(scripted: bool) -> str | None:
+    """As :func:`real_model_name`, for a LangChain-only app (the web demo)."""
+    if scripted or not os.environ.get("OPENAI_API_KEY"):
+        return None
+    if importlib.util.find_spec("langchain_openai") is None:
+        return None
     return os.environ.get("MCP_DEMO_OPENAI_MODEL", _DEFAULT_OPENAI_MODEL)
 
 

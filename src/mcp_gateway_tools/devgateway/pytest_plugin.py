@@ -1,7 +1,7 @@
 """pytest plugin: the ``devgateway`` fixture (a running DevGateway with the default config).
 
-Enable it with ``pytest_plugins = ["mcp_gateway_tools.devgateway.pytest_plugin"]`` in the
-top-level conftest.py (or import the two fixtures into a nested one). The fixture is
+Installing the package registers it (a ``pytest11`` entry point), so any test can take
+``devgateway``; ``-p no:mcp_gateway_tools_devgateway`` turns it off. The fixture is
 function-scoped so grants never leak between tests; the gateway runs in a background
 thread, so it serves sync and async tests alike. Override ``devgateway_config`` to use
 your own config. Importing this module needs no extra, so it is safe as an

@@ -42,7 +42,12 @@ from ._policy import (
     InteractionPolicy,
 )
 from ._render import GatewayToolError
-from ._resume import aresume_when_authorized, authorization_interrupts, wait_for_consent
+from ._resume import (
+    aresume_when_authorized,
+    authorization_interrupts,
+    resume_command_when_authorized,
+    wait_for_consent,
+)
 from ._retry import is_retryable, retry_on
 from ._tool import GatewayTool
 from ._toolkit import GatewayToolkit
@@ -66,6 +71,7 @@ __all__ = [
     "authorization_interrupts",
     "interrupt_on",
     "is_retryable",
+    "resume_command_when_authorized",
     "retry_on",
     "wait_for_consent",
 ]

@@ -31,7 +31,12 @@ from .._interactions import InteractionHandler, UserActionRequest
 from .._tokens import TokenInput
 from ._binding import _from_context, resolve_token
 
-__all__ = ["aresume_when_authorized", "authorization_interrupts", "wait_for_consent"]
+__all__ = [
+    "aresume_when_authorized",
+    "authorization_interrupts",
+    "resume_command_when_authorized",
+    "wait_for_consent",
+]
 
 
 def authorization_interrupts(paused: Mapping[str, Any] | Sequence[Interrupt]) -> list[Interrupt]:
@@ -63,6 +68,29 @@ async def aresume_when_authorized(
     the last :class:`~mcp_gateway_tools.AuthorizationRequired` propagates and the run
     stays paused (resume it later, or with ``Command(resume=False)`` to decline).
     """
+    command = await resume_command_when_authorized(
+        paused, gateway=gateway, context=context, token=token, timeout=timeout
+    )
+    return await graph.ainvoke(command, dict(config), context=context)
+
+
+async def resume_command_when_authorized(
+    paused: Mapping[str, Any] | Sequence[Interrupt],
+    *,
+    gateway: Gateway,
+    context: Any = None,
+    token: TokenInput | None = None,
+    timeout: float | None = 300.0,
+) -> Command[Any]:
+    """Wait like :func:`aresume_when_authorized`, then return the resuming ``Command``.
+
+    For an app that streams the resumed run itself (``astream_events``,
+    ``astream(stream_mode=...)``) instead of taking ``ainvoke``'s final state::
+
+        command = await resume_command_when_authorized(state.interrupts, gateway=gw,
+                                                       context=ctx)
+        async for event in agent.astream_events(command, config, context=ctx): ...
+    """
     interrupts = authorization_interrupts(paused)
     if not interrupts:
         raise ConfigurationError("the run is not paused on an authorization request")
@@ -71,7 +99,7 @@ async def aresume_when_authorized(
     for server in dict.fromkeys(str(i.value["server"]) for i in interrupts):
         await gateway.wait_for_authorization(server, token=token, timeout=timeout)
     resume: Any = True if len(interrupts) == 1 else {i.id: True for i in interrupts}
-    return await graph.ainvoke(Command(resume=resume), dict(config), context=context)
+    return Command(resume=resume)
 
 
 def wait_for_consent(gateway: Gateway, *, timeout: float | None = 300.0) -> InteractionHandler:
