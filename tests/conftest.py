@@ -15,6 +15,9 @@ test, configured by ``devgateway_config``. Most modules share one instead:
   (``tests/support/through.py``).
 - ``chromium_path``: Debian's Chromium for Playwright (``tests/support/browser.py``);
   skips, saying what is missing, when it or the playwright package is absent.
+- ``mcp_oauth_dev``: a module's dev gateway whose ``calendar`` is a standard
+  OAuth-protected MCP server (the app runs OAuth); ``postgres_dsn``: a real PostgreSQL
+  15 for the session.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import pytest
 from hypothesis import settings
 
 from mcp_gateway_tools import Gateway
-from mcp_gateway_tools.devgateway import DevGateway
+from mcp_gateway_tools.devgateway import DevGateway, mcp_oauth_config
+from tests.support import postgres
 from tests.support.browser import find_chromium
 from tests.support.faultgateway import FaultGateway
 from tests.support.serving import ThreadedServer, free_port
@@ -168,3 +172,21 @@ def chromium_path() -> str:
     except ImportError:
         pytest.skip("the playwright Python package is not installed")
     return path
+
+
+@pytest.fixture(scope="module")
+def mcp_oauth_dev() -> Iterator[DevGateway]:
+    """A dev gateway per test module whose ``calendar`` is a standard OAuth-protected MCP
+    server (``mcp_oauth_config()``: the app runs OAuth; ``mail`` stays gateway-owned)."""
+    with DevGateway(mcp_oauth_config()) as dev:
+        yield dev
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A real PostgreSQL 15 server (Debian's binaries, as ``nobody`` when root, on a free
+    loopback port) started once for the session, stopped after it."""
+    if not postgres.available():
+        pytest.skip("PostgreSQL 15 binaries not found (set PG_BIN)")
+    with postgres.postgres_server() as dsn:
+        yield dsn

@@ -19,11 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
 from ._headers import check_headers
+
+if TYPE_CHECKING:
+    from .oauth._config import OAuth
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -45,13 +48,16 @@ class Server:
     """One server reached at its own absolute ``url``, with optional extra ``headers``.
 
     ``headers`` are sent on every request to this server only (never Authorization);
-    they add to, and override, the Gateway's static ``headers=``.
+    they add to, and override, the Gateway's static ``headers=``. ``oauth`` opts the
+    server in to OAuth run by the app for each of its users
+    (:class:`~mcp_gateway_tools.oauth.OAuth`; the Gateway needs ``oauth=OAuthClient``).
 
     >>> Gateway(servers={"docs": Server("http://127.0.0.1:3001/mcp", headers={"x-team": "a"})})
     """
 
     url: str
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    oauth: OAuth | None = None
 
 
 ServerOption = str | Server | Mapping[str, Any]
@@ -134,22 +140,27 @@ def _server_entry(alias: object, option: object) -> Server:
     if isinstance(option, str):
         return Server(check_server_url(option, what=what))
     if isinstance(option, Server):
-        url, headers = option.url, option.headers
+        url, headers, oauth = option.url, option.headers, option.oauth
     elif isinstance(option, Mapping):
-        unknown = set(option) - {"url", "headers"}
+        unknown = set(option) - {"url", "headers", "oauth"}
         if unknown or "url" not in option:
             raise ConfigurationError(
                 f"servers[{alias!r}] must be a URL, a Server, or a mapping with 'url' and "
-                "optional 'headers'."
+                "optional 'headers' and 'oauth'."
             )
-        url, headers = option["url"], option.get("headers") or {}
+        url, headers, oauth = option["url"], option.get("headers") or {}, option.get("oauth")
     else:
         raise ConfigurationError(
             f"servers[{alias!r}] must be a URL, a Server, or {{'url': ..., 'headers': ...}}, "
             f"not {type(option).__name__}."
         )
     checked = check_headers(headers, where=f"servers[{alias!r}] headers")
-    return Server(check_server_url(url, what=what), checked)
+    if oauth is not None:
+        from .oauth._config import OAuth  # only for servers that opted in
+
+        if not isinstance(oauth, OAuth):
+            raise ConfigurationError(f"servers[{alias!r}] oauth= must be an OAuth(...).")
+    return Server(check_server_url(url, what=what), checked, oauth)
 
 
 class Addressing:
@@ -232,6 +243,11 @@ class Addressing:
         if entry is not None:
             return entry.url
         return self.template.replace("{base}", self.base_url or "").replace("{server}", name)
+
+    def oauth(self, name: str) -> OAuth | None:
+        """The app-run OAuth of one alias, if it opted in (template names never do)."""
+        entry = self.servers.get(name)
+        return entry.oauth if entry is not None else None
 
     def server_headers(self, name: str) -> Mapping[str, str]:
         """The static headers configured for one alias (empty for template names)."""

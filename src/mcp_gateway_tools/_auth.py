@@ -30,6 +30,7 @@ import mcp_types
 
 from ._errors import (
     AuthorizationRequired,
+    InsufficientScope,
     InvalidAuthorizationUrl,
     OAuthRequired,
     ProtocolError,
@@ -42,6 +43,7 @@ __all__ = [
     "from_elicitations",
     "from_gateway_body",
     "from_oauth_challenge",
+    "from_scope_challenge",
     "from_tool_result",
     "is_auth_required_body",
     "validate_url",
@@ -346,4 +348,34 @@ def from_oauth_challenge(
         scope=sanitize(params.get("scope"), secrets, limit=MAX_NAME * 4) or None,
         server=server,
         status=401,
+    )
+
+
+def from_scope_challenge(
+    header: object, *, server: str, secrets: Secrets = ()
+) -> InsufficientScope | None:
+    """InsufficientScope for a 403 ``Bearer error="insufficient_scope"`` challenge, or None.
+
+    RFC 6750 §3.1 / MCP scope step-up: the token is fine, its grant too small; ``scope``
+    is what the operation needs.
+    """
+    params = challenge_params(header)
+    if params.get("error", "").lower() != "insufficient_scope":
+        return None
+    secrets = tuple(secrets)
+    try:
+        metadata = (
+            validate_url(params["resource_metadata"], server, secrets=secrets)
+            if "resource_metadata" in params
+            else None
+        )
+    except InvalidAuthorizationUrl:
+        metadata = None
+    scope = sanitize(params.get("scope"), secrets, limit=MAX_NAME * 4) or None
+    return InsufficientScope(
+        f"{server!r} refused the call: the grant lacks the scope it needs"
+        + (f" ({scope})." if scope else "."),
+        scope=scope,
+        resource_metadata_url=metadata,
+        server=server,
     )

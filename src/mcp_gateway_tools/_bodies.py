@@ -232,8 +232,12 @@ class RedactingStream(httpx2.AsyncByteStream):
             if self._whole:
                 continue
             head, newline, pending = pending.rpartition(b"\n")
-            if newline:
-                yield b"\n".join(self._clean(line) for line in head.split(b"\n")) + b"\n"
+            if not newline:
+                continue
+            if self._pattern.search(head) is None:  # the common case: one search, no split
+                yield head + newline
+            else:
+                yield b"\n".join(self._clean(line) for line in head.split(b"\n")) + newline
         if pending:
             yield self._clean(pending)
 

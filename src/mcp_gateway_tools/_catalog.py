@@ -36,6 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
+from ._app_oauth import principal
 from ._content import ToolInfo
 from ._errors import (
     AuthorizationRequired,
@@ -150,7 +151,7 @@ class ToolCatalog:
         Lists every server for that identity concurrently (the Gateway caches each
         identity's listing, so a known identity costs no request); ``refresh`` re-lists.
         """
-        identity = (await self.gateway.acredential(token)).fingerprint  # MissingUserToken
+        identity = await principal(self.gateway, token)  # MissingUserToken
 
         outcomes = await asyncio.gather(
             *(self.gateway.list_tools(s, token=token, refresh=refresh) for s in self.servers),
@@ -187,7 +188,7 @@ class ToolCatalog:
 
     async def offered(self, token: TokenInput | None, name: str) -> ToolSpec | None:
         """The spec called ``name`` in the identity's last offer (None if not offered)."""
-        identity = (await self.gateway.acredential(token)).fingerprint
+        identity = await principal(self.gateway, token)
         offer = self._offers.get(identity)
         return offer.get(name) if offer is not None else None
 

@@ -250,6 +250,12 @@ def _from_http(data: Mapping[str, Any], call: Call) -> Failure:
     body = data.get("body")
     if code == 401 and (recognised := _recognise_401(body, headers, call)) is not None:
         return Failure(recognised)
+    if code == 403 and (
+        scoped := _auth.from_scope_challenge(
+            headers.get("www-authenticate"), server=call.server, secrets=call.secrets
+        )
+    ):
+        return Failure(scoped)
     rule = rule_for(code, call.phase)
     lost, safe = rule.session_facts(call.phase)
     if rule.error is UnknownServer:

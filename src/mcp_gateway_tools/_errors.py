@@ -6,12 +6,19 @@ error observations, and :class:`AuthorizationRequired` as the consent observatio
     GatewayError
     ├── ConfigurationError          bad Gateway arguments, unknown server name form
     ├── MissingUserToken            per-user mode and no token bound anywhere
+    │   └── MissingAppUser          a server whose OAuth the app runs, and no app user bound
     ├── AuthorizationRequired       the user must consent to a downstream service
     ├── InputRequired               the server asked the user to fill a form (MCP elicitation)
     ├── ApprovalRequired            a call needs a person's approval first (nothing was sent)
     ├── OAuthRequired               401 OAuth challenge: the server needs an OAuth grant the
     │                               gateway does not hold for the caller (not a bad token)
     ├── AccessDenied                403, or a service token on a per-user OAuth server
+    │   └── InsufficientScope       403 ``insufficient_scope``: the grant lacks a scope
+    ├── OAuthFlowError              the app's own OAuth flow for a user failed (``error`` code)
+    │   ├── AuthorizationDenied     the authorization server's callback said no (access_denied)
+    │   ├── InvalidAuthorizationState  callback ``state`` unknown, expired, used, other user's
+    │   ├── TokenRequestFailed      the token endpoint refused (invalid_grant, invalid_client)
+    │   └── ResourceMismatch        metadata names another resource: no token is sent there
     ├── UnknownServer               404: the gateway has no such server
     ├── InvalidToken                401 that is not a consent request: bad or expired token
     ├── RateLimited                 429; ``retry_after`` in seconds when the gateway says
@@ -54,6 +61,7 @@ from ._untrusted import clean
 __all__ = [
     "AccessDenied",
     "ApprovalRequired",
+    "AuthorizationDenied",
     "AuthorizationRequired",
     "CallOutcomeUnknown",
     "ConfigurationError",
@@ -62,15 +70,21 @@ __all__ = [
     "GatewayTimeout",
     "GatewayUnavailable",
     "InputRequired",
+    "InsufficientScope",
     "InvalidArguments",
+    "InvalidAuthorizationState",
     "InvalidAuthorizationUrl",
     "InvalidToken",
     "LinkFact",
+    "MissingAppUser",
     "MissingUserToken",
+    "OAuthFlowError",
     "OAuthRequired",
     "ProtocolError",
     "RateLimited",
+    "ResourceMismatch",
     "SessionPoolExhausted",
+    "TokenRequestFailed",
     "ToolCallError",
     "ToolLoadError",
     "ToolLoadWarning",
@@ -259,8 +273,74 @@ class OAuthRequired(GatewayError):
         }
 
 
+class MissingAppUser(MissingUserToken):
+    """A server whose OAuth the app runs was called with no app user bound."""
+
+
 class AccessDenied(GatewayError):
     """The gateway refused this identity access to the server (HTTP 403)."""
+
+
+class InsufficientScope(AccessDenied):
+    """403 ``insufficient_scope``: the token is valid but its grant lacks ``scope``.
+
+    Where the app runs the server's OAuth, this becomes a new link asking for the
+    larger scope (step-up); it is raised only when a new grant cannot help (the scope
+    asked for is already granted) or nobody runs OAuth for the server.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        scope: str | None = None,
+        resource_metadata_url: str | None = None,
+        server: str | None = None,
+        status: int | None = 403,
+    ):
+        super().__init__(message, server=server, status=status)
+        self.scope = scope
+        self.resource_metadata_url = resource_metadata_url
+
+
+class OAuthFlowError(GatewayError):
+    """The app's own OAuth flow for a user failed; ``error`` is the OAuth error code.
+
+    ``error`` and ``description`` come from the authorization server (sanitized and
+    capped) or name the step that failed; never a token, code or verifier.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str | None = None,
+        description: str | None = None,
+        server: str | None = None,
+        status: int | None = None,
+    ):
+        super().__init__(message, server=server, status=status)
+        self.error = error
+        self.description = description
+
+    def to_observation(self) -> dict[str, Any]:
+        return {**super().to_observation(), "oauth_error": self.error}
+
+
+class AuthorizationDenied(OAuthFlowError):
+    """The authorization server sent the user back with an error (``access_denied``...)."""
+
+
+class InvalidAuthorizationState(OAuthFlowError):
+    """A callback's ``state`` is unknown, expired, already used, or another user's."""
+
+
+class TokenRequestFailed(OAuthFlowError):
+    """The token endpoint refused a code exchange or a refresh (``invalid_grant``...)."""
+
+
+class ResourceMismatch(OAuthFlowError):
+    """The resource the metadata names is not this server: no authorization, no token."""
 
 
 class UnknownServer(GatewayError):

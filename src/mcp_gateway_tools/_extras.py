@@ -27,6 +27,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
         "platformdirs",
     ),
     "notebook": ("IPython",),
+    "oauth-stores": ("cryptography", "diskcache"),
+    "oauth-postgres": ("cryptography", "asyncpg"),
 }
 
 

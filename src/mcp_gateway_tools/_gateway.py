@@ -12,9 +12,12 @@ import ssl
 from collections.abc import Mapping
 from functools import partial
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import _waiting
+from . import _app_oauth, _waiting
+
+if TYPE_CHECKING:
+    from .oauth import Completed, OAuthClient
 from ._addressing import DEFAULT_TEMPLATE, Addressing, ServerOption
 from ._client import ClientSettings
 from ._content import ToolInfo, ToolResult
@@ -70,6 +73,9 @@ class Gateway:
             here). Unanswered, a form raises :class:`InputRequired` and a link
             :class:`AuthorizationRequired`; a form is never answered for the user.
             Per call, ``call_tool(on_interaction=...)`` takes precedence.
+        oauth: the app as its users' OAuth client
+            (:class:`~mcp_gateway_tools.oauth.OAuthClient`: callback URL, store) for the
+            servers that opted in with ``Server(url, oauth=OAuth())``; see docs/oauth.md.
         retry_rate_limited: opt-in, off by default: the longest ``Retry-After`` (seconds)
             the Gateway waits out itself, once, when the gateway answers 429, or 503
             with ``Retry-After`` to a request that is idempotent (a listing) or did not
@@ -97,6 +103,7 @@ class Gateway:
         verify: ssl.SSLContext | bool | str = True,
         on_interaction: InteractionHandler | None = None,
         retry_rate_limited: float = 0.0,
+        oauth: OAuthClient | None = None,
     ) -> None:
         self._addressing = Addressing(url, endpoint_template=endpoint_template, servers=servers)
         self.base_url = self._addressing.base_url
@@ -133,6 +140,9 @@ class Gateway:
             RequestHeaders(headers, self._addressing),
             max_providers=self.state_bound,
             on_rotate=self._runner.token_rotated,
+        )
+        self._oauth = _app_oauth.runner_for(
+            oauth, self._addressing, ssl_context(verify), connect_timeout
         )
 
     def __repr__(self) -> str:
@@ -197,7 +207,7 @@ class Gateway:
                 name, endpoint, credential, refresh=refresh, retry_limit=self.retry_rate_limited
             )
 
-        return await self._identities.as_identity(name, token, attempt)
+        return await _app_oauth.as_identity(self, name, token, attempt)
 
     async def call_tool(
         self,
@@ -258,7 +268,7 @@ class Gateway:
                 retry_limit=self.retry_rate_limited,
             )
 
-        return await self._identities.as_identity(name, token, attempt)
+        return await _app_oauth.as_identity(self, name, token, attempt)
 
     def list_tools_sync(
         self,
@@ -328,6 +338,28 @@ class Gateway:
         await _waiting.wait_for_authorization(
             self, server, token=token, timeout=timeout, wakers=wakers
         )
+
+    # -- OAuth run by the app for its users (issue 16; logic in _app_oauth, oauth/) ------
+
+    async def complete_authorization(
+        self, callback: str | Mapping[str, str], *, user: str | None = None
+    ) -> Completed:
+        """Finish a user's authorization from the callback (its URL or query parameters).
+
+        ``user`` is the app user signed in where the callback arrived (default: the
+        bound :func:`~mcp_gateway_tools.app_user`); a callback whose ``state`` was issued
+        for another user, or is unknown, expired or used, raises
+        :class:`InvalidAuthorizationState`; an error from the authorization server,
+        :class:`AuthorizationDenied` / :class:`TokenRequestFailed`. Waits for it end now.
+        """
+        return await _app_oauth.complete(self, callback, user)
+
+    async def disconnect(self, server: str | None = None, *, user: str | None = None) -> bool:
+        """Revoke (RFC 7009, where advertised) and delete ``user``'s grant for ``server``.
+
+        Returns whether there was one. The next call asks for authorization again.
+        """
+        return await _app_oauth.disconnect(self, server, user)
 
     # -- diagnostics ----------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from . import _app_oauth
 from ._errors import (
     AuthorizationRequired,
     GatewayError,
@@ -90,7 +91,9 @@ async def wait_for_authorization(
 ) -> None:
     """See :meth:`Gateway.wait_for_authorization`; ``wakers`` are the running loop's."""
     name = gateway.server_name(server)
-    fingerprint = (await gateway.acredential(token)).fingerprint  # MissingUserToken: at once
+    fingerprint = (
+        _app_oauth.wait_fingerprint(gateway, name) or (await gateway.acredential(token)).fingerprint
+    )  # MissingUserToken (or MissingAppUser): at once
     deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
     delay = FIRST_DELAY
     last: GatewayError | None = None

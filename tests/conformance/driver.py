@@ -8,28 +8,48 @@ made from each tool's input schema. Form elicitation (the server asking the user
 input) is answered by the app's callback: here, accept with the schema's defaults,
 which the library applies (SEP-1034) to the request it hands the callback.
 
+The ``auth/*`` scenarios run as an app that is its users' OAuth client does
+(``Server(url, oauth=OAuth(...))``, ``Gateway(oauth=OAuthClient(...))``, one app user
+bound with ``app_user``): a call raises AuthorizationRequired with a link; the driver
+plays the user's browser (follows the link's redirects with httpx until they reach
+the app's redirect URI) and hands that callback URL to
+``Gateway.complete_authorization``, as the app's callback route would; then it calls
+again. Pre-registered credentials come from ``MCP_CONFORMANCE_CONTEXT``.
+
 Exit status 0 when every call returned a result; 1 with the error's type on stderr
-when the library raised (e.g. the auth scenarios, whose OAuth the library does not
-run: it must fail with a typed error, never hang or crash).
+when the library raised (a typed error, never a hang or a crash).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from typing import Any
 
+import httpx2
+
 from mcp_gateway_tools import (
     Answer,
+    AuthorizationRequired,
     Gateway,
     GatewayError,
     InputRequest,
+    Server,
     ToolInfo,
     UserActionRequest,
+    app_user,
 )
+from mcp_gateway_tools.oauth import OAuth, OAuthClient
 
 SERVER = "conformance"
+REDIRECT_URI = "http://127.0.0.1:9/oauth/callback"
+"""The app's callback: the browser is stopped there and the URL handed to the library."""
+CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json"
+"""The client ID metadata document URL the suite's ``basic-cimd`` scenario expects."""
+APP_USER = "conformance-user"
+MAX_AUTHORIZATIONS = 4
 
 
 def answer(request: UserActionRequest) -> Answer | None:
@@ -55,6 +75,51 @@ def arguments_for(tool: ToolInfo) -> dict[str, Any]:
     return args
 
 
+async def call_every_tool(gateway: Gateway) -> None:
+    for tool in await gateway.list_tools(SERVER):
+        result = await gateway.call_tool(SERVER, tool.name, arguments_for(tool))
+        print(f"{tool.name}: is_error={result.is_error} {result.text}")
+
+
+async def play_browser(link: str) -> str:
+    """Open ``link`` as the user's browser would; the callback URL it is sent back to."""
+    async with httpx2.AsyncClient(follow_redirects=False, timeout=60) as browser:
+        url = link
+        for _ in range(10):
+            if url.startswith(REDIRECT_URI):
+                return url
+            response = await browser.get(url)
+            location = response.headers.get("location")
+            if location is None:
+                raise RuntimeError(f"the authorization page answered {response.status_code}")
+            url = str(httpx2.URL(url).join(location))
+    raise RuntimeError("too many redirects")
+
+
+async def drive_oauth(url: str) -> None:
+    """An auth scenario: the app runs OAuth for its (one) user."""
+    context = json.loads(os.environ.get("MCP_CONFORMANCE_CONTEXT") or "{}")
+    oauth = OAuth(client_id=context.get("client_id"), client_secret=context.get("client_secret"))
+    gateway = Gateway(
+        servers={SERVER: Server(url, oauth=oauth)},
+        oauth=OAuthClient(redirect_uri=REDIRECT_URI, client_metadata_url=CLIENT_METADATA_URL),
+        on_interaction=answer,
+        connect_timeout=60.0,
+        call_timeout=60.0,
+    )
+    async with gateway:
+        with app_user(APP_USER):
+            for _ in range(MAX_AUTHORIZATIONS):
+                try:
+                    await call_every_tool(gateway)
+                    return
+                except AuthorizationRequired as needed:
+                    link = needed.authorization_urls[SERVER]
+                callback = await play_browser(link)
+                await gateway.complete_authorization(callback, user=APP_USER)
+            await call_every_tool(gateway)
+
+
 async def drive(url: str) -> None:
     gateway = Gateway(
         servers={SERVER: url},
@@ -65,16 +130,14 @@ async def drive(url: str) -> None:
         call_timeout=60.0,
     )
     async with gateway:
-        for tool in await gateway.list_tools(SERVER):
-            result = await gateway.call_tool(SERVER, tool.name, arguments_for(tool))
-            print(f"{tool.name}: is_error={result.is_error} {result.text}")
+        await call_every_tool(gateway)
 
 
 def main() -> int:
     url = sys.argv[-1]
     scenario = os.environ.get("MCP_CONFORMANCE_SCENARIO", "?")
     try:
-        asyncio.run(drive(url))
+        asyncio.run(drive_oauth(url) if scenario.startswith("auth/") else drive(url))
     except GatewayError as exc:
         print(f"{scenario}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

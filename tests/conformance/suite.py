@@ -42,6 +42,42 @@ CORE_SCENARIOS = (
 )
 """Every non-auth client scenario of the pinned version (its ``list`` is checked)."""
 
+AUTH_SCENARIOS = (
+    "auth/metadata-default",
+    "auth/metadata-var1",
+    "auth/metadata-var2",
+    "auth/metadata-var3",
+    "auth/basic-cimd",
+    "auth/scope-from-www-authenticate",
+    "auth/scope-from-scopes-supported",
+    "auth/scope-omitted-when-undefined",
+    "auth/scope-step-up",
+    "auth/scope-retry-limit",
+    "auth/token-endpoint-auth-basic",
+    "auth/token-endpoint-auth-post",
+    "auth/token-endpoint-auth-none",
+    "auth/pre-registration",
+    "auth/2025-03-26-oauth-metadata-backcompat",
+    "auth/2025-03-26-oauth-endpoint-fallback",
+    "auth/resource-mismatch",
+    "auth/offline-access-scope",
+    "auth/offline-access-not-supported",
+    "auth/client-credentials-jwt",
+    "auth/client-credentials-basic",
+    "auth/cross-app-access-complete-flow",
+)
+"""Every auth client scenario of the pinned version (its ``list`` is checked)."""
+
+WITHOUT_A_USER = (
+    "auth/client-credentials-jwt",
+    "auth/client-credentials-basic",
+    "auth/cross-app-access-complete-flow",
+)
+"""Grants with no user (client credentials; SEP-990 token exchange): app-run OAuth is
+per app user by design, so these end in a typed error (docs/oauth.md)."""
+
+FASTMCP_DRIVER = HERE / "fastmcp_driver.py"
+
 
 @dataclass
 class ScenarioRun:
@@ -114,10 +150,10 @@ def cli() -> list[str]:
     ]
 
 
-def client_command(*extra: str) -> str:
-    """The client command line: our driver under this interpreter (no spaces allowed:
+def client_command(*extra: str, driver: Path = DRIVER) -> str:
+    """The client command line: a driver under this interpreter (no spaces allowed:
     the CLI splits the command on spaces)."""
-    parts = [sys.executable, str(DRIVER), *extra]
+    parts = [sys.executable, str(driver), *extra]
     if any(" " in part for part in parts):
         raise RuntimeError(f"the conformance CLI splits its --command on spaces: {parts}")
     return " ".join(parts)
@@ -193,6 +229,28 @@ def run_scenario(scenario: str, results: Path, *, command: str | None = None) ->
     """Run one scenario to its end."""
     process = start_scenario(scenario, results, command=command)
     return finish_scenario(scenario, results, process)
+
+
+def run_many(
+    scenarios: tuple[str, ...] | list[str],
+    results: Path,
+    *,
+    command: str | None = None,
+    at_once: int = 4,
+) -> dict[str, ScenarioRun]:
+    """Run ``scenarios``, ``at_once`` at a time (each has its own server and port)."""
+    runs: dict[str, ScenarioRun] = {}
+    pending = list(scenarios)
+    while pending:
+        batch, pending = pending[:at_once], pending[at_once:]
+        started = {
+            s: start_scenario(s, results / s.replace("/", "_"), command=command) for s in batch
+        }
+        for scenario, process in started.items():
+            runs[scenario] = finish_scenario(
+                scenario, results / scenario.replace("/", "_"), process
+            )
+    return runs
 
 
 def collect(scenario: str, results: Path, returncode: int, output: str) -> ScenarioRun:

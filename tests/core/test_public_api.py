@@ -35,3 +35,37 @@ def test_the_core_imports_no_framework() -> None:
         "'langgraph', 'llama_index')]; print(bad); sys.exit(1 if bad else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_oauth_subpackage_exports_exactly_its_names() -> None:
+    import types
+
+    from mcp_gateway_tools import oauth
+
+    public = {
+        name
+        for name, value in vars(oauth).items()
+        if name[0].isalpha() and not isinstance(value, types.ModuleType)
+    }
+    assert sorted(oauth.__all__) == sorted(public)
+    for name in ("OAuth", "OAuthClient", "callback_route", "callback_app", "app_user"):
+        assert name in oauth.__all__
+
+
+def test_the_oauth_errors_are_in_the_tree() -> None:
+    from mcp_gateway_tools import _errors
+
+    tree = _errors.__doc__ or ""
+    parents = {
+        "MissingAppUser": mcp_gateway_tools.MissingUserToken,
+        "InsufficientScope": mcp_gateway_tools.AccessDenied,
+        "AuthorizationDenied": mcp_gateway_tools.OAuthFlowError,
+        "InvalidAuthorizationState": mcp_gateway_tools.OAuthFlowError,
+        "TokenRequestFailed": mcp_gateway_tools.OAuthFlowError,
+        "ResourceMismatch": mcp_gateway_tools.OAuthFlowError,
+        "OAuthFlowError": mcp_gateway_tools.GatewayError,
+    }
+    for name, parent in parents.items():
+        assert name in mcp_gateway_tools.__all__, name
+        assert name in tree, name
+        assert issubclass(getattr(mcp_gateway_tools, name), parent), name

@@ -21,6 +21,15 @@ def test_print_config(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(config["servers"]) == {"knowledge", "search", "mail", "calendar"}
 
 
+def test_mcp_oauth_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--mcp-oauth", "--print-config"]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert config["servers"]["calendar"]["auth"]["type"] == "mcp-oauth"
+    assert config["servers"]["mail"]["auth"]["type"] == "oauth"
+    assert main(["--mcp-oauth", "--config", str(tmp_path / "x.toml")]) == 2
+    assert "not both" in capsys.readouterr().err
+
+
 def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[servers.x]\nsample = 'knowledge'\ntypo = 1\n")

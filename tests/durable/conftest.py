@@ -1,4 +1,5 @@
-"""Fixtures for durable pauses: a dev gateway, a PostgreSQL server, worker processes."""
+"""Helpers for durable pauses: worker processes (PostgreSQL: ``postgres_dsn`` in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.durable import postgres
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> Iterator[str]:
-    """A real PostgreSQL 15 server started for this session, stopped after it."""
-    if not postgres.available():
-        pytest.skip("PostgreSQL 15 binaries not found (set PG_BIN)")
-    with postgres.postgres_server() as dsn:
-        yield dsn
 
 
 def worker(module: str, *args: str, token: str) -> subprocess.Popen[str]:

@@ -18,20 +18,25 @@ from typing import TYPE_CHECKING, Any
 from .._extras import require
 from ._config import (
     DEFAULT_CONFIG_TOML,
+    MCP_OAUTH_CONFIG_TOML,
     ConfigError,
     GatewayConfig,
     default_config,
     load_config,
+    mcp_oauth_config,
     parse_config,
 )
 from ._consent_helper import ConsentError, ConsentResult
 
 if TYPE_CHECKING:
     from ._auth import Principal
+    from ._browser import BrowserConsent
     from ._runner import DevGateway, Tokens
 
 __all__ = [
     "DEFAULT_CONFIG_TOML",
+    "MCP_OAUTH_CONFIG_TOML",
+    "BrowserConsent",
     "ConfigError",
     "ConsentError",
     "ConsentResult",
@@ -41,10 +46,16 @@ __all__ = [
     "Tokens",
     "default_config",
     "load_config",
+    "mcp_oauth_config",
     "parse_config",
 ]
 
-_LAZY = {"DevGateway": "._runner", "Tokens": "._runner", "Principal": "._auth"}
+_LAZY = {
+    "BrowserConsent": "._browser",
+    "DevGateway": "._runner",
+    "Tokens": "._runner",
+    "Principal": "._auth",
+}
 EXTRA_HINT = "pip install 'mcp-gateway-tools[devgateway]'"
 
 

@@ -93,8 +93,10 @@ class GatewayApp(Starlette):
         extra_routes: list[BaseRoute],
         max_body_bytes: int,
         style: str = "http-401",
+        direct_urls: dict[str, str] | None = None,
     ) -> None:
         self.targets = targets
+        self.direct_urls = direct_urls or {}
         self.static_headers = static_headers
         self.display_names = display_names
         self.auth = authenticator
@@ -181,7 +183,13 @@ class GatewayApp(Starlette):
         :class:`Refusal` that answers the request instead."""
         target = self.targets.get(name)
         if target is None:
-            raise Refusal(json_error(404, "NotFoundError", f"No MCP server named {name!r}."))
+            msg = f"No MCP server named {name!r}."
+            if name in self.direct_urls:
+                msg = (
+                    f"Server {name!r} is an OAuth-protected MCP server the gateway does not "
+                    f"front; connect to {self.direct_urls[name]} and run OAuth there."
+                )
+            raise Refusal(json_error(404, "NotFoundError", msg))
         method = scope["method"]
         if method != "POST":
             # Stateless JSON mode: no SSE stream to GET, no session to DELETE.

@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mcp.shared.auth import OAuthClientInformationFull
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -19,12 +20,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ._app import GatewayApp, Target
+from ._asroutes import authorization_server_routes
 from ._auth import Authenticator, TestIdp
-from ._config import GatewayConfig, OAuthAuth, StaticAuth
+from ._authpages import AuthPages
+from ._authserver import DevAuthorizationServer, ProtectedResource
+from ._config import ConfigError, GatewayConfig, McpOAuthAuth, OAuthAuth, StaticAuth
 from ._consent import ConsentManager, OAuthTarget
 from ._middleware import LoopbackHostMiddleware, exception_handlers
-from ._oauth import ClientRegistration, MockOAuthProvider
-from ._samples import SampleContext, sample_app
+from ._oauth import ClientRegistration, MockOAuthProvider, TokenInfo
+from ._resource import metadata_routes, protect
+from ._samples import TOOL_SCOPES, SampleContext, sample_app
 from ._servers import Backend, build_proxy_app
 
 if TYPE_CHECKING:
@@ -45,20 +50,99 @@ class Built:
     idp: TestIdp
     issuer: str
     client_ids: dict[str, str]
+    authorization_server: DevAuthorizationServer
+    protected: dict[str, ProtectedResource]
+
+
+def _gateway_owned(provider: MockOAuthProvider, client_id: str) -> Any:
+    """Token check of a sample behind the gateway: the mock provider's, for its client."""
+
+    def verify(token: str) -> TokenInfo | None:
+        info = provider.introspect(token)
+        return info if info is not None and info.client_id == client_id else None
+
+    return verify
+
+
+def _resource_owned(server: DevAuthorizationServer, url: str) -> Any:
+    """Token check of an ``mcp-oauth`` sample: a live token issued for its own URL."""
+    return lambda token: server.introspect(token, url)
+
+
+def _protected_resources(
+    config: GatewayConfig, display: dict[str, str], upstream_base: str
+) -> dict[str, ProtectedResource]:
+    """Each ``mcp-oauth`` sample as a resource: its URL, challenge and supported scopes."""
+    found: dict[str, ProtectedResource] = {}
+    for name, server in config.servers.items():
+        auth = server.auth
+        if not isinstance(auth, McpOAuthAuth) or server.sample is None:
+            continue
+        supported = auth.scopes_supported or sorted(
+            set(TOOL_SCOPES.get(server.sample, {}).values())
+        )
+        scopes = auth.scopes or supported
+        unknown = sorted(set(scopes) - set(supported))
+        if unknown:
+            raise ConfigError(f"servers.{name}.auth.scopes: not in scopes_supported: {unknown}")
+        found[name] = ProtectedResource(
+            server=name,
+            display_name=display[name],
+            url=f"{upstream_base}/samples/{name}/mcp",
+            scopes=tuple(scopes),
+            scopes_supported=tuple(supported),
+            users=tuple(server.users),
+        )
+    return found
+
+
+def _preregister(config: GatewayConfig, server: DevAuthorizationServer) -> None:
+    """The configured ``clients`` of every ``mcp-oauth`` server, at its authorization server."""
+    for entry in config.servers.values():
+        if not isinstance(entry.auth, McpOAuthAuth):
+            continue
+        for client in entry.auth.clients:
+            server.preregister(
+                OAuthClientInformationFull.model_validate(
+                    {
+                        "client_id": client.client_id,
+                        "client_secret": client.client_secret or None,
+                        "redirect_uris": client.redirect_uris,
+                        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+                        "client_name": client.client_name or client.client_id,
+                        "grant_types": ["authorization_code", "refresh_token"],
+                    }
+                )
+            )
 
 
 def _upstream_app(
-    config: GatewayConfig, provider: MockOAuthProvider, client_ids: dict[str, str]
+    config: GatewayConfig,
+    provider: MockOAuthProvider,
+    client_ids: dict[str, str],
+    authorization: tuple[DevAuthorizationServer, AuthPages],
+    protected: dict[str, ProtectedResource],
 ) -> Starlette:
-    """The "third parties" port: the mock OAuth provider and the sample MCP servers,
-    behind the same loopback Host guard as the gateway (a browser reaches it too)."""
+    """The "third parties" port: the mock OAuth provider, the sample MCP servers and the
+    ``mcp-oauth`` authorization server, behind the same loopback Host guard as the
+    gateway (a browser reaches it too)."""
+    server_as, pages = authorization
     samples: dict[str, tuple[Starlette, Any]] = {}
+    routes: list[Any] = [*provider.routes()]
     for name, server in config.servers.items():
         if server.sample is None:
             continue
         headers = server.auth.headers if isinstance(server.auth, StaticAuth) else {}
-        context = SampleContext(dict(headers), provider, client_ids.get(name, ""))
-        samples[name] = sample_app(server.sample, context)
+        resource = protected.get(name)
+        if resource is None:
+            verify = _gateway_owned(provider, client_ids.get(name, ""))
+        else:
+            verify = _resource_owned(server_as, resource.url)
+        samples[name] = sample_app(server.sample, SampleContext(dict(headers), verify))
+        if resource is not None:
+            routes += metadata_routes(resource, server_as.issuer)
+    if protected:
+        routes += [*authorization_server_routes(server_as), *pages.routes()]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -67,8 +151,12 @@ def _upstream_app(
                 await stack.enter_async_context(sub.router.lifespan_context(sub))
             yield
 
-    routes: list[Any] = [*provider.routes()]
-    routes += [Mount(f"/samples/{name}", app=app) for name, (_, app) in samples.items()]
+    for name, (_, app) in samples.items():
+        resource = protected.get(name)
+        if resource is not None:
+            tools = TOOL_SCOPES.get(config.servers[name].sample or "", {})
+            app = protect(app, resource, server_as, tools)
+        routes.append(Mount(f"/samples/{name}", app=app))
     return Starlette(
         routes=routes,
         lifespan=lifespan,
@@ -134,6 +222,8 @@ def _targets(
         backends[name] = Backend(name, url, server.timeout or config.gateway.downstream_timeout)
     targets: dict[str, Target] = {}
     for name, server in config.servers.items():
+        if isinstance(server.auth, McpOAuthAuth):
+            continue  # the app talks to it directly; the gateway does not front it
         targets[name] = Target(
             name=name,
             display_name=display[name],
@@ -201,6 +291,15 @@ def build_apps(
         link_ttl=config.gateway.consent_link_ttl,
     )
     targets = _targets(config, display, upstream_base)
+    protected = _protected_resources(config, display, upstream_base)
+    server_as = DevAuthorizationServer(
+        issuer=upstream_base,
+        resources=protected,
+        access_token_ttl=config.gateway.access_token_ttl,
+        request_ttl=config.gateway.consent_link_ttl,
+    )
+    _preregister(config, server_as)
+    pages = AuthPages(server_as, authenticator)
     static = {
         n: dict(s.auth.headers) for n, s in config.servers.items() if isinstance(s.auth, StaticAuth)
     }
@@ -213,14 +312,17 @@ def build_apps(
         extra_routes=_idp_routes(idp, issuer, gateway_base),
         max_body_bytes=config.gateway.max_body_bytes,
         style=config.gateway.auth_required_style,
+        direct_urls={name: r.url for name, r in protected.items()},
     )
     return Built(
         gateway=gateway,
-        upstream=_upstream_app(config, provider, oauth.client_ids),
+        upstream=_upstream_app(config, provider, oauth.client_ids, (server_as, pages), protected),
         provider=provider,
         consent=consent,
         authenticator=authenticator,
         idp=idp,
         issuer=issuer,
         client_ids=oauth.client_ids,
+        authorization_server=server_as,
+        protected=protected,
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import load_server_module
-from ._config import ConfigError, GatewayConfig, default_config, load_config
+from ._config import ConfigError, GatewayConfig, default_config, load_config, mcp_oauth_config
 
 if TYPE_CHECKING:
     from ._runner import DevGateway
@@ -26,6 +26,12 @@ __all__ = ["build_parser", "main"]
 def build_parser(prog: str = "mcp-gateway-tools dev-gateway") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Run the local MCP dev gateway.")
     parser.add_argument("--config", type=Path, help="TOML config file (default: built-in)")
+    parser.add_argument(
+        "--mcp-oauth",
+        action="store_true",
+        help="built-in config with 'calendar' as a standard OAuth-protected MCP server "
+        "(the app runs OAuth; see docs/dev-gateway.md)",
+    )
     parser.add_argument("--port", type=int, default=None, help="gateway port (default: free)")
     parser.add_argument(
         "--store",
@@ -41,8 +47,12 @@ def build_parser(prog: str = "mcp-gateway-tools dev-gateway") -> argparse.Argume
 
 def _banner(gw: DevGateway, kept: str) -> str:
     lines = [f"MCP dev gateway running at {gw.base_url}", "", "Servers:"]
+    direct = gw.oauth_servers()
     for name in [*gw.config.servers, *gw.config.virtual_servers]:
-        lines.append(f"  {name:<12} {gw.url(name)}")
+        if name in direct:
+            lines.append(f"  {name:<12} {direct[name]}  (OAuth-protected, not via the gateway)")
+        else:
+            lines.append(f"  {name:<12} {gw.url(name)}")
     lines += ["", "Tokens (send as 'Authorization: Bearer <token>'):"]
     for name, token in gw.tokens.users.items():
         lines.append(f"  user {name:<10} {token}")
@@ -70,7 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        config: GatewayConfig = load_config(args.config) if args.config else default_config()
+        if args.config and args.mcp_oauth:
+            raise ConfigError("give --config or --mcp-oauth, not both")
+        config: GatewayConfig = (
+            load_config(args.config)
+            if args.config
+            else mcp_oauth_config()
+            if args.mcp_oauth
+            else default_config()
+        )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -15,19 +15,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 __all__ = [
     "DEFAULT_CONFIG_TOML",
+    "MCP_OAUTH_CONFIG_TOML",
     "AccountConfig",
     "ConfigError",
     "GatewayConfig",
     "GatewaySettings",
     "IdpConfig",
+    "McpOAuthAuth",
     "NoAuth",
     "OAuthAuth",
+    "PreRegisteredClient",
     "ServerConfig",
     "StaticAuth",
     "UserConfig",
     "VirtualServerConfig",
     "default_config",
     "load_config",
+    "mcp_oauth_config",
     "parse_config",
 ]
 
@@ -121,7 +125,45 @@ class OAuthAuth(_Model):
         return self
 
 
-AuthConfig = Annotated[NoAuth | StaticAuth | OAuthAuth, Field(discriminator="type")]
+class PreRegisteredClient(_Model):
+    """A client registered with the ``mcp-oauth`` authorization server beforehand (as
+    an app's developer would at a provider's console), next to dynamic registration."""
+
+    client_id: str = Field(min_length=1)
+    client_secret: str = ""
+    redirect_uris: list[str] = Field(min_length=1)
+    token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post", "none"] = (
+        "client_secret_basic"
+    )
+    client_name: str = ""
+
+    @model_validator(mode="after")
+    def _secret_for_method(self) -> PreRegisteredClient:
+        if (self.token_endpoint_auth_method == "none") != (not self.client_secret):
+            raise ValueError("give client_secret exactly when the auth method is not 'none'")
+        return self
+
+
+class McpOAuthAuth(_Model):
+    """A standard OAuth-protected MCP server (MCP 2025-11-25 authorization) that the
+    gateway does not front: the app connects to it directly and runs OAuth itself.
+
+    The dev gateway serves it on its upstream port with protected-resource metadata and
+    its own authorization server (dynamic registration, PKCE S256, refresh rotation,
+    revocation, a sign-in and consent page). ``scopes`` are the ones the 401 challenge
+    asks for; ``scopes_supported`` (default: every scope the sample's tools need) bounds
+    what a client may request, so a tool needing more answers 403 ``insufficient_scope``.
+    ``clients`` are pre-registered at its authorization server (dynamic registration
+    stays open too).
+    """
+
+    type: Literal["mcp-oauth"]
+    scopes: list[str] = Field(default_factory=list)
+    scopes_supported: list[str] = Field(default_factory=list)
+    clients: list[PreRegisteredClient] = Field(default_factory=list)
+
+
+AuthConfig = Annotated[NoAuth | StaticAuth | OAuthAuth | McpOAuthAuth, Field(discriminator="type")]
 
 
 class _AccessRules(_Model):
@@ -144,6 +186,8 @@ class ServerConfig(_AccessRules):
             raise ValueError("set exactly one of 'url' (remote MCP server) or 'sample'")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise ValueError("'url' must be an http(s) URL")
+        if isinstance(self.auth, McpOAuthAuth) and self.sample is None:
+            raise ValueError("auth type 'mcp-oauth' needs a 'sample' server (the gateway hosts it)")
         return self
 
 
@@ -187,6 +231,11 @@ class GatewayConfig(_Model):
                 if server not in self.servers:
                     raise ValueError(
                         f"virtual_servers.{vname}.tools: {ref!r} names unknown server {server!r}"
+                    )
+                if isinstance(self.servers[server].auth, McpOAuthAuth):
+                    raise ValueError(
+                        f"virtual_servers.{vname}.tools: {ref!r}: server {server!r} uses "
+                        "'mcp-oauth' (the app holds its tokens), so the gateway cannot proxy it"
                     )
                 if tool in tool_names:
                     raise ValueError(f"virtual_servers.{vname}.tools: tool name {tool!r} twice")
@@ -284,3 +333,16 @@ tools = [
 def default_config() -> GatewayConfig:
     """The built-in configuration: alice, bob, ci-bot, four sample servers, workspace."""
     return parse_config(DEFAULT_CONFIG_TOML, source="<built-in default config>")
+
+
+MCP_OAUTH_CONFIG_TOML = DEFAULT_CONFIG_TOML.replace(
+    'auth = { type = "oauth", scopes = ["calendar.read", "calendar.write"] }',
+    'auth = { type = "mcp-oauth", scopes = ["calendar.read"] }',
+)
+
+
+def mcp_oauth_config() -> GatewayConfig:
+    """The default configuration with ``calendar`` as a standard OAuth-protected MCP
+    server (``mcp-oauth``): the app runs OAuth for it; its first grant has
+    ``calendar.read`` only, so ``create_event`` asks for ``calendar.write`` (step-up)."""
+    return parse_config(MCP_OAUTH_CONFIG_TOML, source="<built-in mcp-oauth config>")

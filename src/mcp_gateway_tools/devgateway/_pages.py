@@ -12,7 +12,7 @@ from html import escape
 
 from starlette.responses import HTMLResponse
 
-__all__ = ["PAGE_HEADERS", "consent_page", "message_page"]
+__all__ = ["PAGE_HEADERS", "consent_page", "login_page", "message_page"]
 
 # Sent with every HTML page: no caching, no referrer, no framing, nothing but our style.
 PAGE_HEADERS = {
@@ -60,13 +60,15 @@ def consent_page(
     display_name: str,
     user: str,
     scopes: list[str],
+    requester: str = "The MCP dev gateway",
 ) -> HTMLResponse:
     """The provider's consent screen: who, what, which scopes, Approve or Deny."""
     items = "".join(f"<li>{escape(s)}</li>" for s in scopes) or "<li>(no scopes)</li>"
     body = (
         "<main data-outcome='consent'>"
         f"<h1>Connect {escape(display_name)}</h1>"
-        f"<p>The MCP dev gateway asks for access to <strong id='server'>"
+        f"<p><span id='requester'>{escape(requester)}</span> asks for access to "
+        "<strong id='server'>"
         f"{escape(display_name)}</strong> on behalf of <strong id='user'>{escape(user)}"
         "</strong>.</p>"
         f"<p>Requested scopes:</p><ul class='scopes' id='scopes'>{items}</ul>"
@@ -77,3 +79,24 @@ def consent_page(
         "</form></main>"
     )
     return _html(f"Connect {display_name}", body, 200)
+
+
+def login_page(*, action: str, request_id: str, display_name: str, error: str = "") -> HTMLResponse:
+    """The authorization server's sign-in form: who consents is who signs in here.
+
+    The password is the user's dev gateway access token (or an IdP JWT): the identity
+    comes from a credential, never from a parameter of the authorization request.
+    """
+    note = f"<p id='error' role='alert'>{escape(error)}</p>" if error else ""
+    body = (
+        "<main data-outcome='login'>"
+        f"<h1>Sign in to connect {escape(display_name)}</h1>{note}"
+        f"<form method='post' action='{escape(action)}'>"
+        f"<input type='hidden' name='request_id' value='{escape(request_id)}'>"
+        "<p><label>Access token (e.g. <code>dev-pat-alice</code>)<br>"
+        "<input type='password' name='password' id='password' autocomplete='off' required>"
+        "</label></p>"
+        "<button type='submit' id='sign-in'>Sign in</button>"
+        "</form></main>"
+    )
+    return _html(f"Sign in: {display_name}", body, 401 if error else 200)

@@ -22,13 +22,15 @@ from typing import Any, TypeVar
 
 import uvicorn
 
+from ._browser import BrowserConsent
 from ._build import Built, build_apps
 from ._config import GatewayConfig, OAuthAuth, default_config, load_config
 from ._consent_helper import ConsentResult, run_consent
+from ._runner_oauth import OAuthServerHelpers
 from ._serving import EmbeddedServer, bind_loopback
 from ._store import GrantStore, instance_owner
 
-__all__ = ["DevGateway", "Tokens"]
+__all__ = ["BrowserConsent", "DevGateway", "Tokens"]
 
 log = logging.getLogger("mcp_gateway_tools.devgateway")
 T = TypeVar("T")
@@ -66,7 +68,7 @@ class Tokens:
         return f"Tokens(users={sorted(self.users)}, accounts={sorted(self.accounts)})"
 
 
-class DevGateway:
+class DevGateway(OAuthServerHelpers):
     """A local MCP gateway with per-user consent. Use ``with`` or ``async with``.
 
     ``config`` is a GatewayConfig, a path to a TOML file, or None for the built-in
@@ -350,9 +352,15 @@ class DevGateway:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=60)
 
     def revoke(self, user: str, server: str) -> bool:
-        """Delete ``user``'s grant for ``server`` (and its tokens at the mock provider)."""
+        """Delete ``user``'s grant for ``server`` (and its tokens at the mock provider).
+
+        For an ``mcp-oauth`` server: revoke every token the authorization server issued
+        to ``user`` for it, as if the user revoked the app's access there."""
         identity = self.user_email(user)
         built = self._b
+        if server in built.protected:
+            url = built.protected[server].url
+            return built.authorization_server.revoke_user(identity, url) > 0
         assert self._store is not None
         client_id = built.client_ids.get(server)
         if client_id is not None:
@@ -362,6 +370,10 @@ class DevGateway:
     def expire_access_token(self, user: str, server: str) -> None:
         """Make ``user``'s access token for ``server`` expired everywhere (to test refresh)."""
         identity = self.user_email(user)
+        if server in self._b.protected:
+            url = self._b.protected[server].url
+            self._b.authorization_server.expire_access_tokens(identity, url)
+            return
         assert self._store is not None
         client_id = self._b.client_ids.get(server)
         if client_id is not None:

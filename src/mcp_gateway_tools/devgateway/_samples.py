@@ -14,6 +14,7 @@ import functools
 import struct
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,26 @@ from fastmcp.utilities.types import Image
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from ._oauth import MockOAuthProvider, TokenInfo
+from ._oauth import TokenInfo
 
-__all__ = ["SampleContext", "sample_app"]
+__all__ = ["TOOL_SCOPES", "SampleContext", "sample_app"]
+
+# The OAuth scope each per-user tool needs. The tools check it themselves; a
+# standard OAuth-protected sample ("mcp-oauth") also checks it before the call, so a
+# token without it gets HTTP 403 ``insufficient_scope`` (the step-up signal).
+TOOL_SCOPES: dict[str, dict[str, str]] = {
+    "mail": {
+        "list_messages": "mail.read",
+        "read_message": "mail.read",
+        "send_message": "mail.send",
+        "mail_whoami": "mail.read",
+    },
+    "calendar": {
+        "list_events": "calendar.read",
+        "create_event": "calendar.write",
+        "calendar_whoami": "calendar.read",
+    },
+}
 
 _CONTEXT_KEY = "mcp_gateway_tools.devgateway.sample"
 
@@ -41,8 +59,8 @@ class SampleContext:
     """
 
     static_headers: dict[str, str]
-    provider: MockOAuthProvider
-    client_id: str
+    # Who an access token belongs to (None: not a token for this server).
+    verify: Callable[[str], TokenInfo | None]
     sent: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     created: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -197,12 +215,10 @@ def _search() -> FastMCP:
 
 def _user(scope: str) -> TokenInfo:
     """Resolve the caller from the forwarded OAuth access token, and nothing else."""
-    context = _ctx()
-    provider, client_id = context.provider, context.client_id
     header = get_http_headers(include={"authorization"}).get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else ""
-    info = provider.introspect(token) if token else None
-    if info is None or info.client_id != client_id:
+    info = _ctx().verify(token) if token else None
+    if info is None:
         raise ToolError("downstream rejected the request: missing or invalid OAuth access token")
     if scope not in info.scopes:
         raise ToolError(f"downstream rejected the request: token lacks scope {scope!r}")
@@ -221,14 +237,14 @@ def _mail() -> FastMCP:
     @mcp.tool
     def list_messages(limit: int = 10) -> dict[str, Any]:
         """List the caller's own inbox: owner and message summaries (id, from, subject)."""
-        me = _user("mail.read").user
+        me = _user(TOOL_SCOPES["mail"]["list_messages"]).user
         items = [{k: m[k] for k in ("id", "from", "subject")} for m in box(me)[: max(0, limit)]]
         return {"owner": me, "messages": items}
 
     @mcp.tool
     def read_message(message_id: str) -> dict[str, Any]:
         """Read one message of the caller's own inbox (other users' ids are not found)."""
-        me = _user("mail.read").user
+        me = _user(TOOL_SCOPES["mail"]["read_message"]).user
         for m in box(me):
             if m["id"] == message_id:
                 return {"owner": me, **m}
@@ -237,7 +253,7 @@ def _mail() -> FastMCP:
     @mcp.tool
     def send_message(to: str, subject: str, body: str) -> dict[str, Any]:
         """Send a message from the caller's own address."""
-        me = _user("mail.send").user
+        me = _user(TOOL_SCOPES["mail"]["send_message"]).user
         outbox = _ctx().sent.setdefault(me, [])
         outbox.append({"to": to, "subject": subject, "body": body})
         return {"sent": True, "from": me, "to": to, "id": f"s-{len(outbox)}"}
@@ -245,7 +261,7 @@ def _mail() -> FastMCP:
     @mcp.tool
     def mail_whoami() -> dict[str, Any]:
         """Echo the identity the mail server derived from the forwarded OAuth token."""
-        info = _user("mail.read")
+        info = _user(TOOL_SCOPES["mail"]["mail_whoami"])
         return {"server": "mail", "user": info.user, "scopes": list(info.scopes),
                 "token_id": info.token_id}  # fmt: skip
 
@@ -258,7 +274,7 @@ def _calendar() -> FastMCP:
     @mcp.tool
     def list_events(day: str | None = None) -> dict[str, Any]:
         """List the caller's own events, optionally only those starting on ``day`` (YYYY-MM-DD)."""
-        me = _user("calendar.read").user
+        me = _user(TOOL_SCOPES["calendar"]["list_events"]).user
         events = CALENDARS.get(me, []) + _ctx().created.get(me, [])
         if day:
             events = [e for e in events if str(e["start"]).startswith(day)]
@@ -267,7 +283,7 @@ def _calendar() -> FastMCP:
     @mcp.tool
     def create_event(title: str, start: str, minutes: int = 30) -> dict[str, Any]:
         """Create an event in the caller's own calendar."""
-        me = _user("calendar.write").user
+        me = _user(TOOL_SCOPES["calendar"]["create_event"]).user
         mine = _ctx().created.setdefault(me, [])
         event = {"id": f"e-new-{len(mine) + 1}", "title": title, "start": start,
                  "minutes": minutes, "created": time.time()}  # fmt: skip
@@ -277,7 +293,7 @@ def _calendar() -> FastMCP:
     @mcp.tool
     def calendar_whoami() -> dict[str, Any]:
         """Echo the identity the calendar derived from the forwarded OAuth token."""
-        info = _user("calendar.read")
+        info = _user(TOOL_SCOPES["calendar"]["calendar_whoami"])
         return {"server": "calendar", "user": info.user, "scopes": list(info.scopes),
                 "token_id": info.token_id}  # fmt: skip
 

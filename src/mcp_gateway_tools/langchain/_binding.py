@@ -28,11 +28,12 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime, get_runtime
 from pydantic import SecretStr
 
+from .._app_user import APP_USER_KEY
 from .._errors import ConfigurationError
 from .._remembered import recall_user_token
 from .._tokens import TokenInput
 
-__all__ = ["TOKEN_KEY", "graph_runtime", "resolve_token"]
+__all__ = ["TOKEN_KEY", "app_user_of", "graph_runtime", "resolve_app_user", "resolve_token"]
 
 logger = logging.getLogger("mcp_gateway_tools.langchain")
 
@@ -117,3 +118,25 @@ def _warn_plain_configurable_token() -> None:
         "that record frame locals store it when an exception passes them). Pass "
         "pydantic.SecretStr(token), or use user_token(token) around the run."
     )
+
+
+def app_user_of(context: object) -> object:
+    """The ``app_user`` of a run context (attribute or key), or None."""
+    if context is None:
+        return None
+    if isinstance(context, Mapping):
+        return context.get(APP_USER_KEY)
+    return getattr(context, APP_USER_KEY, None)
+
+
+def resolve_app_user(config: RunnableConfig) -> object:
+    """The app user id of this run (for servers whose OAuth the app runs), or None.
+
+    Read like the token: ``runtime.context.app_user`` (attribute or key), then
+    ``config["configurable"]["app_user"]``; the core checks the value.
+    """
+    runtime = graph_runtime()
+    found = app_user_of(runtime.context if runtime is not None else None)
+    if found is not None:
+        return found
+    return (config.get("configurable") or {}).get(APP_USER_KEY)

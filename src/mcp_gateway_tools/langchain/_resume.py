@@ -25,11 +25,12 @@ from typing import Any
 from langchain_core.runnables import ensure_config
 from langgraph.types import Command, Interrupt
 
+from .._app_user import app_user_scope
 from .._errors import AuthorizationRequired, ConfigurationError
 from .._gateway import Gateway
 from .._interactions import InteractionHandler, UserActionRequest
 from .._tokens import TokenInput
-from ._binding import _from_context, resolve_token
+from ._binding import _from_context, app_user_of, resolve_token
 
 __all__ = [
     "aresume_when_authorized",
@@ -96,8 +97,9 @@ async def resume_command_when_authorized(
         raise ConfigurationError("the run is not paused on an authorization request")
     if token is None:
         token = _from_context(context)
-    for server in dict.fromkeys(str(i.value["server"]) for i in interrupts):
-        await gateway.wait_for_authorization(server, token=token, timeout=timeout)
+    with app_user_scope(app_user_of(context)):  # servers whose OAuth the app runs
+        for server in dict.fromkeys(str(i.value["server"]) for i in interrupts):
+            await gateway.wait_for_authorization(server, token=token, timeout=timeout)
     resume: Any = True if len(interrupts) == 1 else {i.id: True for i in interrupts}
     return Command(resume=resume)
 

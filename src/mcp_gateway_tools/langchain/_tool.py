@@ -25,6 +25,7 @@ from langgraph.errors import GraphInterrupt
 from langgraph.types import interrupt
 from pydantic import Field, InstanceOf, SkipValidation
 
+from .._app_user import app_user_scope
 from .._elicitation import Progress, ServerLog
 from .._engine import (
     Ask,
@@ -49,7 +50,7 @@ from .._gateway import Gateway
 from .._sync import run_sync
 from .._tokens import TokenInput
 from .._toolset import ToolSpec, check_authorization, validate_arguments
-from ._binding import resolve_token
+from ._binding import resolve_app_user, resolve_token
 from ._events import Emitter
 from ._policy import (
     LOG_EVENT,
@@ -158,6 +159,7 @@ class GatewayTool(BaseTool):
             return self._render(Failure(invalid), _call_id(args))
         emitter = Emitter(config, self.authorization_callback)
         context = self._context(arguments, config)
+        app_user = resolve_app_user(config)
         del config  # may hold a plain-str token: no frame of ours keeps it (tracebacks)
 
         async def perform(step: Step) -> Any:
@@ -171,7 +173,8 @@ class GatewayTool(BaseTool):
                 return await ask_app(step.handler, step.request)
             return await self._apause(step, emitter)
 
-        outcome = await adrive(tool_flow(context), perform)
+        with app_user_scope(app_user):
+            outcome = await adrive(tool_flow(context), perform)
         return self._render(outcome, _call_id(args))
 
     def _run(self, *args: Any, **arguments: Any) -> Output:
@@ -184,6 +187,7 @@ class GatewayTool(BaseTool):
             return self._render(Failure(invalid), _call_id(args))
         emitter = Emitter(config, self.authorization_callback)
         context = self._context(arguments, config)
+        app_user = resolve_app_user(config)
         del config  # as in _arun
 
         def perform(step: Step) -> Any:
@@ -195,7 +199,8 @@ class GatewayTool(BaseTool):
                 return run_sync(ask_app(step.handler, step.request))
             return self._pause(step, emitter)
 
-        outcome = drive(tool_flow(context), perform)
+        with app_user_scope(app_user):
+            outcome = drive(tool_flow(context), perform)
         return self._render(outcome, _call_id(args))
 
     # -- the steps -------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 from llama_index.core.workflow import Context, Event, WorkflowRuntimeError
 from pydantic import SecretStr
 
+from .._app_user import APP_USER_KEY
 from .._errors import ConfigurationError
 from ._tokenref import TokenReference
 
@@ -27,6 +28,7 @@ __all__ = [
     "PENDING_KEY",
     "TOKEN_KEY",
     "call_key",
+    "context_app_user",
     "context_token",
     "in_step",
     "mark_pending",
@@ -55,6 +57,13 @@ async def context_token(ctx: Context | None) -> str | SecretStr | None:
         f"The workflow Context key {TOKEN_KEY!r} must hold a str, SecretStr or "
         f"TokenReference, not {type(value).__name__}."
     )
+
+
+async def context_app_user(ctx: Context | None) -> object:
+    """The app user id the app put in the workflow store (key ``"app_user"``), if any."""
+    if ctx is None:
+        return None
+    return await ctx.store.get(APP_USER_KEY, default=None)
 
 
 def step_context() -> Context | None:

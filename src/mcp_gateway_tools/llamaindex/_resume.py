@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._app_user import app_user_scope
 from .._errors import AuthorizationRequired
 from . import _context
 from ._events import AuthorizationCompletedEvent, AuthorizationRequiredEvent
@@ -51,7 +52,8 @@ async def complete_when_authorized(
     """
     if token is None:
         token = await _context.context_token(ctx)
-    await gateway.wait_for_authorization(event.server, token=token, timeout=timeout)
+    with app_user_scope(await _context.context_app_user(ctx)):  # app-run OAuth servers
+        await gateway.wait_for_authorization(event.server, token=token, timeout=timeout)
     ctx.send_event(AuthorizationCompletedEvent(request_id=event.request_id))
 
 
@@ -68,6 +70,7 @@ def wait_for_consent(gateway: Gateway, *, timeout: float | None = 300.0) -> Inte
         if request.kind != "authorization":
             return None
         token = await _context.context_token(_context.step_context())
+        # (the tool call already bound the Context's app_user for app-run OAuth servers)
         try:
             await gateway.wait_for_authorization(request.server, token=token, timeout=timeout)
         except AuthorizationRequired:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from llama_index.core.base.llms.types import TextBlock as LITextBlock
 from llama_index.core.tools import FunctionTool, ToolOutput
 
+from .._app_user import app_user_scope
 from .._elicitation import Progress, ServerLog
 from .._engine import (
     ApprovalRule,
@@ -180,7 +181,8 @@ class GatewayTool(FunctionTool):
         if ctx is None:  # called by hand inside a workflow step: use that step's Context
             ctx = _context.step_context()
         token = await _context.context_token(ctx)
-        return await self._run(arguments, ctx, token)
+        with app_user_scope(await _context.context_app_user(ctx)):
+            return await self._run(arguments, ctx, token)
 
     def call(self, *args: Any, ctx: Context | None = None, **kwargs: Any) -> ToolOutput:
         """Sync call; works in scripts, threads and inside a running (Jupyter) loop.
@@ -190,7 +192,9 @@ class GatewayTool(FunctionTool):
         """
         arguments = self._arguments(args, kwargs)
         token = run_sync(_context.context_token(ctx)) if ctx is not None else None
-        return run_sync(self._run(arguments, None, token))
+        user = run_sync(_context.context_app_user(ctx)) if ctx is not None else None
+        with app_user_scope(user):  # run_sync carries this context to the private loop
+            return run_sync(self._run(arguments, None, token))
 
     def _arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         arguments = {**self.partial_params, **kwargs}
