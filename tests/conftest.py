@@ -121,11 +121,29 @@ async def service_gateway(dev: DevGateway) -> AsyncIterator[Gateway]:
         yield gw
 
 
+THIRD_PARTY = ("mcp", "fastmcp", "httpx2", "httpcore2", "sse_starlette", "client", "asyncio")
+
+
 @pytest.fixture
-def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Every log record at DEBUG: ours, the libraries' and the root's (for leak scans)."""
+def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every log record at DEBUG (for leak scans): the root's, ours and every third-party
+    logger's, including those that do not propagate (fastmcp's own logger) and those
+    that set their own level (each is put at DEBUG and handed caplog's handler, then
+    restored)."""
     caplog.set_level(logging.DEBUG)
-    return caplog
+    saved = []
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in THIRD_PARTY]
+    for name in sorted({*names, *THIRD_PARTY}):
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level, logger.propagate))
+        logger.setLevel(logging.DEBUG)
+        if not logger.propagate:
+            logger.addHandler(caplog.handler)
+    yield caplog
+    for logger, level, propagate in saved:
+        logger.setLevel(level)
+        if not propagate:
+            logger.removeHandler(caplog.handler)
 
 
 GATEWAY_SETTINGS = (

@@ -21,7 +21,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx2
 
-from ._untrusted import redact
+from ._untrusted import json_escaped_pattern, redact
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -40,12 +40,17 @@ or broken gateway must not make us buffer without bound)."""
 
 Decoder = Callable[[bytes, int], bytes]
 
-try:  # optional, as in httpx2: br is offered only when it can be decoded within a bound
+try:  # optional (the "brotli" extra), as in httpx2: br is offered only when decodable
     import brotli as _brotli  # type: ignore[import-not-found, import-untyped, unused-ignore]
 except ImportError:  # pragma: no cover - depends on the environment
     _brotli = None
 if _brotli is not None and not hasattr(_brotli.Decompressor(), "can_accept_more_data"):
     _brotli = None  # pragma: no cover - brotli < 1.1 cannot bound its output
+
+_READ_ERRORS: tuple[type[Exception], ...] = (httpx2.TransportError, zlib.error) + (
+    (_brotli.error,) if _brotli is not None else ()
+)
+"""Cut an error body where it fails: the connection, or corrupt compressed bytes."""
 
 ACCEPT_ENCODING = "gzip, deflate" + (", br" if _brotli is not None else "")
 """What we ask for: only encodings this module decodes (and so can bound and redact)."""
@@ -80,15 +85,15 @@ def _zlib_decoder(wbits: int) -> Decoder:
     return decode
 
 
-def _brotli_decoder() -> Decoder:  # pragma: no cover - brotli is not a dependency
+def _brotli_decoder() -> Decoder:
     assert _brotli is not None
     decompressor = _brotli.Decompressor()
 
     def decode(chunk: bytes, limit: int) -> bytes:
-        # brotli >= 1.1 bounds one call's output (max_output_length); the rest is dropped, as
-        # zlib's unconsumed tail is: the caller stops at the first overflow anyway.
+        # brotli >= 1.1 stops growing one call's output at output_buffer_limit; what is
+        # left is dropped, as zlib's unconsumed tail is: the caller stops at the overflow.
         if limit:
-            return bytes(decompressor.process(chunk, max_output_length=limit))
+            return bytes(decompressor.process(chunk, output_buffer_limit=limit))
         return bytes(decompressor.process(chunk))
 
     return decode
@@ -133,7 +138,7 @@ async def read_error_body(response: httpx2.Response) -> tuple[bytes, bool]:
             if size > MAX_ERROR_BODY:
                 truncated = True
                 break
-    except (httpx2.TransportError, zlib.error):
+    except _READ_ERRORS:
         truncated = True
     finally:
         await response.aclose()
@@ -148,12 +153,17 @@ async def _raw(response: httpx2.Response) -> AsyncIterator[bytes]:
         yield response.content
 
 
-def _is_failure(message: Any) -> bool:
-    """A JSON-RPC error, or a tool result that reports failure (``isError``)."""
-    if not isinstance(message, dict):
+def _is_success(message: Any) -> bool:
+    """A JSON-RPC result that does not report failure: the tool's own answer.
+
+    Everything else is gateway or server text (an error, an ``isError`` result, a
+    server's request or notification) or not JSON-RPC at all, which the MCP client
+    quotes whole in its "Error parsing" log records and error messages.
+    """
+    if not isinstance(message, dict) or "error" in message:
         return False
     result = message.get("result")
-    return "error" in message or (isinstance(result, dict) and result.get("isError") is True)
+    return isinstance(result, dict) and result.get("isError") is not True
 
 
 def secret_pattern(secret: str) -> re.Pattern[bytes]:
@@ -165,12 +175,13 @@ class RedactingStream(httpx2.AsyncByteStream):
     """A success answer with ``secret`` removed from the messages that report failure.
 
     A tool's successful result is the tool's business and passes unchanged (a
-    ``whoami`` tool may rightly return the caller's identity); a JSON-RPC error or an
-    ``isError`` result is gateway or server error text, and loses every form of the
-    token. The body is handled per line (an SSE stream) or whole (a JSON answer); only
-    a message that contains a form of the token is parsed, so the common case costs
-    one search of :func:`secret_pattern` (built once per session). Lines end every
-    SSE event, so no event is delayed.
+    ``whoami`` tool may rightly return the caller's identity); anything else (a
+    JSON-RPC error, an ``isError`` result, a server's request or notification, a body
+    that is not JSON-RPC) is gateway or server text, and loses every form of the
+    token, ``\\u``-escaped ones included. The body is handled per line (an SSE stream)
+    or whole (a JSON answer); only a message that contains a form of the token is
+    parsed, so the common case costs one search of :func:`secret_pattern` (built once
+    per session). Lines end every SSE event, so no event is delayed.
     """
 
     def __init__(
@@ -185,22 +196,34 @@ class RedactingStream(httpx2.AsyncByteStream):
         self._inner = inner
         self._secret = secret
         self._pattern = pattern
+        self._escaped: re.Pattern[bytes] | None = None
         self._decode = decode
         self._whole = whole
+
+    def _quotes_secret(self, data: bytes) -> bool:
+        """Whether ``data`` holds a form of the token; ``\\u`` escapes are looked at
+        only when ``data`` has one (JSON decoding would reveal the token)."""
+        if self._pattern.search(data) is not None:
+            return True
+        if b"\\u" not in data:
+            return False
+        if self._escaped is None:
+            self._escaped = re.compile(json_escaped_pattern(self._secret).encode())
+        return self._escaped.search(data) is not None
 
     def _redact(self, data: bytes) -> bytes:
         text = data.decode("utf-8", "surrogateescape")
         return redact(text, [self._secret]).encode("utf-8", "surrogateescape")
 
     def _clean(self, data: bytes) -> bytes:
-        if self._pattern.search(data) is None:
+        if not self._quotes_secret(data):
             return data
         payload = data[5:] if data.startswith(b"data:") else data
         try:
             message = json.loads(payload)
         except (ValueError, RecursionError):
             return self._redact(data)  # unreadable: nothing to keep
-        return self._redact(data) if _is_failure(message) else data
+        return data if _is_success(message) else self._redact(data)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         pending = b""

@@ -22,6 +22,7 @@ from typing import Any
 
 from fastmcp import Client
 
+from . import _wirelog
 from ._errors import GatewayClosed, SessionPoolExhausted
 from ._tokens import Credential
 
@@ -71,6 +72,7 @@ class SessionPool:
         self._closed = False
         self.opened = 0
         """Sessions opened since start (for tests and benchmarks)."""
+        _wirelog.attach()  # loggers created since import get the redacting filter too
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -171,6 +173,9 @@ class SessionPool:
         self, key: SessionKey, server: str, credential: Credential, opening: _Opening
     ) -> PooledSession:
         entry = PooledSession(key=key, server=server, token=credential.fingerprint)
+        # This task's context is copied into every task the session spawns: their
+        # third-party log records lose this identity's token (_wirelog).
+        _wirelog.wire_secret.set(credential.secret.get_secret_value())
         client = self._factory(key[0], credential, entry)
         await client.__aenter__()  # type: ignore[no-untyped-call]
         entry.client = client

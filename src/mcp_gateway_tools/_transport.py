@@ -20,9 +20,7 @@ pass. Strings get a second redaction where they become messages (``_classify``,
 
 from __future__ import annotations
 
-import contextvars
 import json
-import logging
 import re
 import socket
 import ssl
@@ -39,6 +37,7 @@ from ._bodies import (
     secret_pattern,
 )
 from ._untrusted import redact
+from ._wirelog import wire_secret
 
 __all__ = [
     "HTTP_ERROR_CODE",
@@ -67,44 +66,6 @@ _NOT_SENT = (
 )
 
 _ssl_context: ssl.SSLContext | None = None
-
-# The token of the client whose request this task last sent: httpcore2 logs response
-# headers at DEBUG from inside our inner transport call, and mcp logs each received
-# message from the task that sent the request. One client is one identity, so the
-# tasks a client runs in never carry another user's token here.
-_wire_secret: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "mcp_gateway_tools_wire_secret", default=None
-)
-
-_THIRD_PARTY_LOGGERS = (
-    "httpcore2.connection",
-    "httpcore2.http11",
-    "httpcore2.http2",
-    "httpcore2.proxy",
-    "httpx2",
-    "mcp.client.streamable_http",
-)
-
-
-class _RedactingFilter(logging.Filter):
-    """Removes the current client's token from third-party DEBUG records.
-
-    Those loggers print what the gateway sent (response headers such as a
-    ``WWW-Authenticate`` quoting the token) before we can see it.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        secret = _wire_secret.get()
-        if secret:
-            message = record.getMessage()
-            cleaned = redact(message, [secret])
-            if cleaned != message:
-                record.msg, record.args = cleaned, None
-        return True
-
-
-for _name in _THIRD_PARTY_LOGGERS:
-    logging.getLogger(_name).addFilter(_RedactingFilter())
 
 
 def shared_ssl_context() -> ssl.SSLContext:
@@ -142,7 +103,7 @@ class ErrorPreservingTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         secret = bearer_secret(request)
-        _wire_secret.set(secret)
+        wire_secret.set(secret)  # for the third-party records this request produces
         request.headers["accept-encoding"] = ACCEPT_ENCODING
         pattern = self._secret_pattern(secret)
         if request.method != "POST":

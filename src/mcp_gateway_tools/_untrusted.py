@@ -5,8 +5,8 @@ display names, a tool's error text) is hostile until it went through here:
 
 - :func:`redact` removes the call's own token, which a careless or hostile gateway may
   quote back ("invalid token Bearer sk-..."), in the forms it is likely to appear in:
-  raw, after ``Bearer``, percent-encoded (either case, ``+`` for space) and with JSON's
-  optional ``\\/`` escape.
+  raw, after ``Bearer``, percent-encoded (either case, ``+`` for space) and as JSON
+  source may spell it (``\\/``, and any character as a ``\\u00XX`` escape).
 - :func:`clean` makes text fit for one line of a model's context or a terminal:
   every whitespace run becomes one space, Unicode control and format characters
   (category Cc, Cf: NUL, ESC, DEL, C1, zero-width, bidi overrides like U+202E) are
@@ -26,7 +26,15 @@ from urllib.parse import quote, quote_plus
 
 from pydantic import SecretStr
 
-__all__ = ["MIN_SECRET", "REDACTED", "Secrets", "clean", "redact", "sanitize"]
+__all__ = [
+    "MIN_SECRET",
+    "REDACTED",
+    "Secrets",
+    "clean",
+    "json_escaped_pattern",
+    "redact",
+    "sanitize",
+]
 
 REDACTED = "[redacted]"
 """What a removed token is replaced with."""
@@ -46,6 +54,19 @@ def _plain(secret: str | SecretStr | None) -> str | None:
     return value if value and len(value) >= MIN_SECRET else None
 
 
+@lru_cache(maxsize=256)
+def json_escaped_pattern(secret: str) -> str:
+    """A regex for ``secret`` as JSON source may spell it: each character itself or its
+    ``\\u00XX`` escape (either case), ``/`` also as ``\\/``; the backslash may be
+    doubled (the ``repr`` of such source, as a log line quotes it)."""
+    parts = []
+    for ch in secret:
+        escape = f"\\\\+u(?i:{ord(ch):04x})"
+        extra = r"|\\+/" if ch == "/" else ""
+        parts.append(f"(?:{re.escape(ch)}|{escape}{extra})")
+    return "".join(parts)
+
+
 def _percent_pattern(encoded: str) -> str:
     """A regex for ``encoded`` whose %XX escapes match in either case."""
     parts = re.split(r"(%[0-9A-Fa-f]{2})", encoded)
@@ -61,7 +82,7 @@ def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str]:
     """
     forms: set[str] = set()
     for secret in secrets:
-        variants = {re.escape(secret), re.escape(secret.replace("/", "\\/"))}
+        variants = {json_escaped_pattern(secret)}  # raw and \/ included
         for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
             if encoded != secret:
                 variants.add(_percent_pattern(encoded))

@@ -26,6 +26,9 @@ TOKEN = "sk-Abc/def+ghi=="
         f"see ?access_token={quote_plus(TOKEN, safe='')}",
         f"json says {TOKEN.replace('/', chr(92) + '/')}",
         f"header=Bearer%20{quote(TOKEN, safe='')}",
+        "json says Bearer " + "".join(f"\\u{ord(c):04x}" for c in TOKEN),
+        "json says " + "".join(f"\\u{ord(c):04X}" if i % 2 else c for i, c in enumerate(TOKEN)),
+        "repr of json: " + repr("".join(f"\\u{ord(c):04x}" for c in TOKEN)),
     ],
 )
 def test_redact_removes_every_form_the_token_takes_in_gateway_text(text: str) -> None:

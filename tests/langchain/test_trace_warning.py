@@ -15,7 +15,9 @@ def test_plain_configurable_token_warns_once_without_the_token(
 ) -> None:
     _warn_plain_configurable_token.cache_clear()
     caplog.set_level(logging.WARNING, logger="mcp_gateway_tools")
-    assert resolve_token({"configurable": {"user_token": "sk-plain-secret"}}) == "sk-plain-secret"
+    resolved = resolve_token({"configurable": {"user_token": "sk-plain-secret"}})
+    assert isinstance(resolved, SecretStr)  # the tool's frames hold no plain text
+    assert resolved.get_secret_value() == "sk-plain-secret"
     resolve_token({"configurable": {"user_token": "sk-plain-secret"}})
     warnings = [r for r in caplog.records if "copies it into run metadata" in r.getMessage()]
     assert len(warnings) == 1

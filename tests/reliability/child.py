@@ -19,6 +19,7 @@ import httpx2
 
 from tests.reliability.servers import user_tokens
 from tests.support.serving import free_port
+from tests.support.timing import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +39,7 @@ class IdentityServer:
         response.raise_for_status()
 
     async def acontrol(self, action: str, **data: Any) -> None:
-        async with httpx2.AsyncClient(timeout=10.0) as http:
+        async with httpx2.AsyncClient(timeout=scaled(10)) as http:
             response = await http.post(f"{self.url}/control/{action}", json=data)
             response.raise_for_status()
 
@@ -53,9 +54,9 @@ def identity_process(
         [sys.executable, "-m", "tests.reliability.servers", str(port), str(users), *needs_consent],
         cwd=ROOT,
     )
-    http = httpx2.Client(timeout=10.0)
+    http = httpx2.Client(timeout=scaled(10))
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + scaled(20)
         while True:
             try:
                 http.post(f"http://127.0.0.1:{port}/control/faults", json={"rate": 0})
@@ -71,7 +72,7 @@ def identity_process(
         http.close()
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=scaled(10))
         except subprocess.TimeoutExpired:  # pragma: no cover - a stuck child
             process.kill()
-            process.wait(timeout=10)
+            process.wait(timeout=scaled(10))

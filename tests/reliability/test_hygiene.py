@@ -21,6 +21,7 @@ from mcp_gateway_tools.llamaindex import GatewayToolSpec
 from tests.reliability.agents import RunContext, langchain_agent, llamaindex_agent, request
 from tests.support.faultgateway import FaultGateway
 from tests.support.serving import ThreadedServer, serve
+from tests.support.timing import scaled
 
 TOKEN = "hygiene-user-token-0001"
 
@@ -45,8 +46,8 @@ def other_tasks() -> set[asyncio.Task[Any]]:
 
 
 async def settle(check: Callable[[], bool], seconds: float = 5.0) -> bool:
-    """Poll ``check`` (bounded) while background closes finish."""
-    deadline = time.monotonic() + seconds
+    """Poll ``check`` (bounded, scaled) while background closes finish."""
+    deadline = time.monotonic() + scaled(seconds)
     while time.monotonic() < deadline:
         if check():
             return True
@@ -112,8 +113,8 @@ async def test_agent_runs_cancelled_mid_call_leave_nothing_after_close(
                 return await agent.run(user_msg=request("slow", None, seconds=5), ctx=ctx)
 
         runs = [asyncio.create_task(run(i)) for i in range(4)]
-        await asyncio.sleep(1.0)  # every run is inside its tool call now
-        assert sockets_to(own_fault_server.port)
+        # every run is inside its tool call: the slow tool holds its connection open
+        assert await settle(lambda: bool(sockets_to(own_fault_server.port)))
         for task in runs:
             task.cancel()
         await asyncio.gather(*runs, return_exceptions=True)

@@ -1,4 +1,4 @@
-"""No user ever gets another user's identity: 200 users, 10,000 interleaved calls.
+"""No user ever gets another user's identity: 200 users, thousands of interleaved calls.
 
 One tool list per Gateway (LangChain and LlamaIndex) serves every user; calls go
 through the core, LangChain tools, LlamaIndex tools and both frameworks' agents, in
@@ -7,14 +7,16 @@ token each call carried, and the nonce it was sent. Along the way: users consent
 mid-run, one user rotates their token (the old one is then revoked), and a second
 Gateway with ``max_sessions=8`` serves the same users under eviction pressure.
 
-The 10,000 run against ``IdentityGateway`` (a fastmcp server behind a token-checking
-front door, in a child process); the dev gateway opens a proxy client per request
+The large run (4,000 calls; 10,000 with ``MCP_GATEWAY_TOOLS_ISOLATION_CALLS=10000``)
+goes to ``IdentityGateway`` (a fastmcp server behind a token-checking front door, in
+a child process); the dev gateway opens a proxy client per request
 (~30 ms a call here), so it gets a smaller run of its own (``test_dev_gateway_*``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections import Counter
@@ -39,13 +41,20 @@ from tests.reliability.child import IdentityServer, identity_process
 from tests.reliability.servers import SERVERS
 from tests.support.timing import scaled
 
-CALLS = 10_000
+CALLS = int(os.environ.get("MCP_GATEWAY_TOOLS_ISOLATION_CALLS", "4000"))
+"""4,000 by default (``MCP_GATEWAY_TOOLS_ISOLATION_CALLS=10000`` for the long run). The
+run is CPU-bound (~13 ms of client and server CPU a call): what it proves comes from
+the events below and the sessions opened under pressure, which do not shrink with it;
+only repeated warm calls of the same users do."""
 USERS = 200
 WORKERS = 32
 PENDING = tuple(f"user-{i:03d}" for i in range(190, 200))  # consent arrives mid-run
 ROTATING = "user-050"
 PATHS = {"core": 40, "lc_tool": 28, "li_tool": 28, "lc_agent": 2, "li_agent": 2}
-PRESSURE = 0.05  # share of calls through the max_sessions=8 Gateway
+PRESSURE_CALLS = 500  # calls through the max_sessions=8 Gateway, whatever CALLS is
+PRESSURE = min(0.5, PRESSURE_CALLS / CALLS)
+ROTATE_AT, REVOKE_AT = CALLS * 3 // 10, CALLS * 6 // 10
+CONSENT_AT = {CALLS // 10 + CALLS * 8 // 100 * i: user for i, user in enumerate(PENDING)}
 
 
 @dataclass
@@ -187,7 +196,7 @@ async def perform_once_more_if_lost(
 
 async def drive(run: Run, main: Side, pressure: Side, calls: list[Planned]) -> None:
     """32 workers take the calls in order; control events fire at fixed indices."""
-    consent_at = {1000 + 800 * i: user for i, user in enumerate(PENDING)}
+    consent_at = CONSENT_AT
     old_token = run.tokens[ROTATING]
     new_token = "tok-rotated-" + "f" * 24
     queue = iter(calls)
@@ -196,10 +205,10 @@ async def drive(run: Run, main: Side, pressure: Side, calls: list[Planned]) -> N
         if index in consent_at:
             await run.server.acontrol("consent", user=consent_at[index])
             run.consented_at[consent_at[index]] = time.monotonic()
-        elif index == 3000:  # the user's new token is issued, then used from now on
+        elif index == ROTATE_AT:  # the user's new token is issued, then used from now on
             await run.server.acontrol("add-token", token=new_token, user=ROTATING)
             run.tokens[ROTATING] = new_token
-        elif index == 6000:  # the old token is revoked: it must fail, typed, not fall back
+        elif index == REVOKE_AT:  # the old token is revoked: it must fail, typed, not fall back
             await run.server.acontrol("revoke", token=old_token)
             for side in (main, pressure):
                 probe = Planned(-1, ROTATING, "echo", "core", side is pressure)
@@ -221,7 +230,7 @@ async def drive(run: Run, main: Side, pressure: Side, calls: list[Planned]) -> N
 @pytest.mark.slow
 @pytest.mark.timeout(scaled(900))  # ~60 s on an idle 2-core machine, minutes on a busy one
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # llama-index workflows' inspect
-async def test_200_users_10000_interleaved_calls_never_see_another_identity() -> None:
+async def test_200_users_interleaved_calls_never_see_another_identity() -> None:
     with identity_process(USERS, PENDING) as server:
         run = Run(server, dict(server.users))
         lister = server.users["user-000"]
@@ -272,6 +281,8 @@ async def test_200_users_10000_interleaved_calls_never_see_another_identity() ->
     assert all(s.kind == "ok" and s.user == ROTATING for s in rotated)
     assert [p.kind for p in probes] == ["error:InvalidToken"] * 2
     assert opened_under_pressure > USERS  # sessions really were evicted and reopened
+    pressured = [c for c, _, _ in planned if c.pressure]
+    assert len(pressured) >= PRESSURE_CALLS * 0.8  # the eviction load does not shrink
 
 
 DEV_USERS = 20

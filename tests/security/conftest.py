@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from urllib.parse import quote
 
 import pytest
 
@@ -20,3 +21,17 @@ def hostile() -> Iterator[ThreadedServer]:
     server.start()
     yield server
     server.stop()
+
+
+TOKEN_FORMS = (
+    quote(TOKEN, safe=""),
+    "".join(f"\\u{ord(c):04x}" for c in TOKEN),
+    "".join(f"\\u{ord(c):04X}" for c in TOKEN),
+    "".join(f"\\\\u{ord(c):04x}" for c in TOKEN),  # as the repr of JSON source
+)
+"""Spellings of TOKEN the leak scan's own forms (raw, base64, hashes) do not cover."""
+
+
+def leaked_forms(texts: Iterable[str]) -> list[str]:
+    """The texts that hold one of TOKEN_FORMS (the scan's extra spellings)."""
+    return [t for t in texts if any(form in t for form in TOKEN_FORMS)]

@@ -10,7 +10,8 @@ Connect-time cases (HTTP errors on every POST): ``e401``, ``e403``, ``e500``,
 ``e503`` (Retry-After), ``litellm401`` (LiteLLM's bad-key body), ``cf403``
 (ContextForge's unknown server), ``consent`` (seed 401 with forged names, a 900 KB
 message and a token in every string), ``gzip401`` / ``gzip403`` (behind Starlette's
-stock GZipMiddleware), ``deflate403``, ``bomb401`` (a 64 MiB gzip bomb), ``deep401``
+stock GZipMiddleware), ``deflate403``, ``bomb401`` (a 64 MiB gzip bomb), ``br401`` /
+``br403`` / ``brbomb401`` (the same as brotli, a 64 MiB bomb in 12 KB), ``deep401``
 (100,000 nested brackets), ``oauth401`` / ``oauthmeta401`` (an OAuth challenge),
 ``rfc6750`` (a bare ``error="invalid_token"`` challenge), ``badlink-<form>``.
 
@@ -19,9 +20,13 @@ adapters' tools can be loaded and then meet it mid-session.
 
 Call-time cases (the session opens; ``tools/call`` misbehaves): ``rpcerror``
 (a JSON-RPC error quoting the token), ``escaped`` (the same with ``\\u`` escapes),
-``iserror`` (an isError result quoting the token), ``elicit`` (``-32042`` with an
-instruction-shaped message and an off-gateway link), ``links100k`` (``-32042`` with
-100,000 links), ``flaky429`` (every other call 429 with ``Retry-After: 0``),
+``iserror`` (an isError result quoting the token), ``brrpcerror`` (a JSON-RPC
+error quoting it, brotli-compressed), ``escapedrpc`` /
+``sseescapedrpc`` (a JSON-RPC error with the token in ``\\u`` escapes, as JSON or in
+an SSE event), ``notrpc`` / ``ssenotrpc`` / ``escapednotrpc`` (a 200 that is JSON but
+not JSON-RPC, quoting the token: the MCP client quotes such a body whole), ``elicit``
+(``-32042`` with an instruction-shaped message and an off-gateway link), ``links100k``
+(``-32042`` with 100,000 links), ``flaky429`` (every other call 429 with ``Retry-After: 0``),
 ``cf`` / ``cfevil`` / ``cfabsolute`` (ContextForge's "Please authorize" sentence with
 a relative, a foreign and a same-origin absolute link).
 """
@@ -34,6 +39,7 @@ import zlib
 from typing import Any
 from urllib.parse import quote
 
+import brotli
 from starlette.middleware.gzip import GZipMiddleware
 
 from tests.support.asgi import Receive, Scope, Send, read_body, replay, send_json, send_raw
@@ -53,12 +59,25 @@ BAD_LINKS = {
 }
 
 
+SSE = (b"content-type", b"text/event-stream")
+BR = (b"content-encoding", b"br")
+
+
+def json_escaped(text: str) -> str:
+    """``text`` as JSON source with every character a ``\\u`` escape."""
+    return "".join(f"\\u{ord(c):04x}" for c in text)
+
+
 def _deep(depth: int) -> bytes:
     return b'{"error": ' + b"[" * depth + b"]" * depth + b"}"
 
 
 def _bomb() -> bytes:
     return gzip.compress(b"A" * (64 * 1024 * 1024), compresslevel=9)
+
+
+def _brbomb() -> bytes:
+    return brotli.compress(b"A" * (64 * 1024 * 1024), quality=1)  # 12 KB
 
 
 class HostileGateway:
@@ -68,8 +87,10 @@ class HostileGateway:
         self.base_url = base_url
         self.inner = echo_server().http_app(path="/mcp/echo/server")
         self._bomb: bytes | None = None
+        self._brbomb: bytes | None = None
         self._gzip = GZipMiddleware(self._gzip_app, minimum_size=1)
         self.flaky_calls = 0
+        self.accept_encodings: set[str] = set()  # what clients asked for, per POST
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,6 +99,8 @@ class HostileGateway:
         parts = scope["path"].strip("/").split("/")
         case = parts[1] if len(parts) == 3 and parts[0] == "mcp" else ""
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        if scope["method"] == "POST":
+            self.accept_encodings.add(headers.get("accept-encoding", ""))
         auth = headers.get("authorization", "")
         token = auth.partition(" ")[2]
         body = await read_body(receive) if scope["method"] == "POST" else b""
@@ -106,7 +129,9 @@ class HostileGateway:
             return
         status, payload, extra = answer
         if isinstance(payload, bytes):
-            await send_raw(send, status, payload, b"application/json", extra)
+            kind = dict(extra).get(b"content-type", b"application/json")
+            rest = [h for h in extra if h[0] != b"content-type"]
+            await send_raw(send, status, payload, kind, rest)
         else:
             await send_json(send, status, payload, extra)
 
@@ -137,6 +162,14 @@ class HostileGateway:
         if case == "deflate403":
             raw = json.dumps({"detail": f"denied for {bearer}"}).encode()
             return 403, zlib.compress(raw), [(b"content-encoding", b"deflate")]
+        if case == "br403":
+            raw = json.dumps({"detail": f"denied for {bearer}"}).encode()
+            return 403, brotli.compress(raw), [BR]
+        if case == "br401":
+            return 401, brotli.compress(json.dumps(self.consent_body(token)).encode()), [BR]
+        if case == "brbomb401":
+            self._brbomb = self._brbomb or _brbomb()
+            return 401, self._brbomb, [BR]
         if case == "bomb401":
             self._bomb = self._bomb or _bomb()
             return 401, self._bomb, [(b"content-encoding", b"gzip")]
@@ -206,8 +239,7 @@ class HostileGateway:
         if case == "rpcerror":
             return rpc({"code": -32603, "message": f"bad credentials Bearer {token}"})
         if case == "escaped":
-            escaped = "".join(f"\\u{ord(c):04x}" for c in token)
-            text = "upstream said " + escaped
+            text = "upstream said " + json_escaped(token)
             message = {
                 "jsonrpc": "2.0",
                 "id": rid,
@@ -221,6 +253,22 @@ class HostileGateway:
             return 200, raw.encode(), []
         if case == "iserror":
             return result(f"upstream refused Authorization: Bearer {token}")
+        if case in ("notrpc", "ssenotrpc", "escapednotrpc"):  # valid JSON, not JSON-RPC
+            quoted = json_escaped(token) if case == "escapednotrpc" else token
+            raw = json.dumps({"detail": "@@"}).replace("@@", f"bad credentials {quoted}").encode()
+            if case == "ssenotrpc":
+                return 200, b"event: message\ndata: " + raw + b"\n\n", [SSE]
+            return 200, raw, []
+        if case == "brrpcerror":  # a compressed success answer is decoded to be redacted
+            raw = json.dumps(rpc({"code": -32603, "message": f"bad Bearer {token}"})[1]).encode()
+            return 200, brotli.compress(raw), [BR]
+        if case in ("escapedrpc", "sseescapedrpc"):  # only JSON decoding reveals the token
+            message = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": "@@"}}
+            text = f"bad credentials Bearer {json_escaped(token)}"
+            raw = json.dumps(message).replace("@@", text).encode()
+            if case == "escapedrpc":
+                return 200, raw, []
+            return 200, b"event: message\ndata: " + raw + b"\n\n", [SSE]
         if case == "elicit":
             elicitation = {
                 "mode": "url",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import traceback
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from langchain_core.messages import ToolMessage
@@ -25,7 +24,7 @@ from mcp_gateway_tools.langchain import GatewayToolkit
 from mcp_gateway_tools.langchain.testing import tool_call
 from mcp_gateway_tools.llamaindex import GatewayToolSpec
 from tests.reliability.leaks import Haystack
-from tests.security.conftest import TOKEN
+from tests.security.conftest import TOKEN, leaked_forms
 from tests.security.test_core import CALL_CASES, CONNECT_CASES
 from tests.support.serving import ThreadedServer
 
@@ -119,7 +118,7 @@ async def test_every_hostile_answer_through_both_adapters_leaks_nothing(
         assert isinstance(lc[0], AuthorizationRequired)  # policy "raise"
         assert isinstance(lc[2], ToolMessage)  # the observation
         assert lc[2].artifact["type"] == "authorization_required"
-    hits = hay.find([TOKEN]) + [t for t in hay.renderings() if quote(TOKEN, safe="") in t]
+    hits = hay.find([TOKEN]) + leaked_forms(hay.renderings())
     assert not hits, hits[:3]
 
 

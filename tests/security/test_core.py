@@ -12,7 +12,6 @@ import asyncio
 import json
 import traceback
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from pydantic import SecretStr
@@ -32,8 +31,9 @@ from mcp_gateway_tools import (
     UnknownServer,
     user_token,
 )
+from mcp_gateway_tools._bodies import ACCEPT_ENCODING, decoder_for
 from tests.reliability.leaks import Haystack
-from tests.security.conftest import TOKEN
+from tests.security.conftest import TOKEN, leaked_forms
 from tests.security.hostile import BAD_LINKS
 from tests.support.serving import ThreadedServer
 
@@ -46,7 +46,10 @@ CONNECT_CASES: dict[str, type[GatewayError]] = {
     "gzip403": AccessDenied,
     "consent": AuthorizationRequired,
     "gzip401": AuthorizationRequired,
+    "br403": AccessDenied,
+    "br401": AuthorizationRequired,
     "bomb401": InvalidToken,
+    "brbomb401": InvalidToken,
     "deep401": ProtocolError,
     "oauth401": OAuthRequired,
     "oauthmeta401": OAuthRequired,
@@ -57,10 +60,16 @@ CONNECT_CASES: dict[str, type[GatewayError]] = {
 }
 CALL_CASES: dict[str, type[GatewayError] | None] = {
     "rpcerror": ToolCallError,
+    "brrpcerror": ToolCallError,
     "elicit": AuthorizationRequired,
     "links100k": AuthorizationRequired,
     "cf": AuthorizationRequired,
     "cfabsolute": AuthorizationRequired,
+    "escapedrpc": ToolCallError,  # the token spelled with JSON \\u escapes
+    "sseescapedrpc": ToolCallError,  # the same in an SSE event
+    "notrpc": ProtocolError,  # a 200 that is JSON, not JSON-RPC, quoting the token
+    "ssenotrpc": ProtocolError,
+    "escapednotrpc": ProtocolError,
     "iserror": None,  # a result with is_error, not an exception
     "escaped": None,
     "cfevil": None,
@@ -120,12 +129,25 @@ async def test_gateway_text_is_kept_with_the_token_redacted(hostile: ThreadedSer
     async with Gateway(hostile.url) as gw:
         e401, e403, e500, rpc = [await outcome(gw, c) for c in ("e401", "e403", "e500", "rpcerror")]
         deflated, gzipped = await outcome(gw, "deflate403"), await outcome(gw, "gzip403")
+        brotlied, brotlied_rpc = await outcome(gw, "br403"), await outcome(gw, "brrpcerror")
     assert "invalid token [redacted] ([redacted])" in e401.message
     assert "no access for [redacted]" in e403.message
     assert "Authorization: [redacted]" in e500.message
     assert "bad credentials [redacted]" in rpc.message
     assert "denied for [redacted]" in deflated.message  # deflate body decoded
     assert "denied for [redacted]" in gzipped.message  # behind Starlette's GZipMiddleware
+    assert "denied for [redacted]" in brotlied.message  # br body decoded
+    assert "bad [redacted]" in brotlied_rpc.message  # br success answer decoded, redacted
+
+
+async def test_the_client_asks_only_for_encodings_it_decodes(hostile: ThreadedServer) -> None:
+    hostile.app.accept_encodings.clear()
+    async with Gateway(hostile.url) as gw:
+        await outcome(gw, "echo")
+    assert hostile.app.accept_encodings == {ACCEPT_ENCODING}
+    assert ACCEPT_ENCODING == "gzip, deflate, br"  # brotli is installed (the dev extra)
+    for coding in ACCEPT_ENCODING.split(", "):
+        assert decoder_for(coding) is not None
 
 
 async def test_error_text_results_lose_the_token_but_keep_their_words(
@@ -144,8 +166,10 @@ async def test_consent_text_is_one_line_bounded_and_quoted_after_our_sentence(
 ) -> None:
     async with Gateway(hostile.url) as gw:
         error = await outcome(gw, "consent")
-        zipped = await outcome(gw, "gzip401")
+        zipped, brotlied = await outcome(gw, "gzip401"), await outcome(gw, "br401")
     assert isinstance(zipped, AuthorizationRequired)  # the 401 behind GZipMiddleware
+    assert isinstance(brotlied, AuthorizationRequired)  # the 401 as brotli
+    assert brotlied.authorization_urls == error.authorization_urls
     assert isinstance(error, AuthorizationRequired)
     assert len(error.message) <= 500
     assert "\n" not in error.message
@@ -191,8 +215,10 @@ async def test_a_decompression_bomb_is_cut_and_a_deep_body_is_a_protocol_error(
 ) -> None:
     async with Gateway(hostile.url) as gw:
         bomb, deep = await outcome(gw, "bomb401"), await outcome(gw, "deep401")
-    assert isinstance(bomb, InvalidToken)
-    assert len(bomb.message) < 700
+        brbomb = await outcome(gw, "brbomb401")
+    for cut in (bomb, brbomb):
+        assert isinstance(cut, InvalidToken)
+        assert len(cut.message) < 700
     assert isinstance(deep, ProtocolError)
     assert "nested too deeply" in deep.message
 
@@ -277,7 +303,7 @@ async def test_the_token_appears_nowhere(
         hay.add(gw, service)
     hay.add_logs(debug_logs.records, debug_logs.text)
     assert any(r.levelname == "DEBUG" and r.name.startswith("mcp") for r in debug_logs.records)
-    hits = hay.find([TOKEN]) + [t for t in hay.renderings() if quote(TOKEN, safe="") in t]
+    hits = hay.find([TOKEN]) + leaked_forms(hay.renderings())
     assert not hits, hits[:3]
 
 

@@ -8,12 +8,16 @@ really meets (TLS to a plain-HTTP port, a refused port), each as the user sees i
 from __future__ import annotations
 
 import gzip
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator
 
+import brotli
 import httpx2
 import pytest
 
@@ -68,6 +72,7 @@ def _response(body: bytes, encoding: str) -> httpx2.Response:
         ("gzip", gzip.compress),
         ("deflate", zlib.compress),
         ("deflate", lambda b: zlib.compress(b)[2:-4]),
+        ("br", brotli.compress),
     ],
 )
 async def test_compressed_error_bodies_are_decoded(encoding: str, encode: object) -> None:
@@ -77,18 +82,45 @@ async def test_compressed_error_bodies_are_decoded(encoding: str, encode: object
     assert not truncated
 
 
-async def test_a_decompression_bomb_is_cut_at_the_bound_not_expanded() -> None:
-    bomb = gzip.compress(b"A" * (256 * 1024 * 1024), compresslevel=9)  # 256 MiB inflated
+BOMBS = {
+    "gzip": lambda b: gzip.compress(b, compresslevel=9),
+    "br": lambda b: brotli.compress(b, quality=1),
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(BOMBS))
+async def test_a_decompression_bomb_is_cut_at_the_bound_not_expanded(encoding: str) -> None:
+    bomb = BOMBS[encoding](b"A" * (256 * 1024 * 1024))  # 256 MiB inflated
     assert len(bomb) < 512 * 1024
     tracemalloc.start()
     try:
-        raw, truncated = await read_error_body(_response(bomb, "gzip"))
+        raw, truncated = await read_error_body(_response(bomb, encoding))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert truncated
     assert len(raw) == MAX_ERROR_BODY
     assert peak < 8 * MAX_ERROR_BODY  # a few MiB of buffers, never the 256 MiB
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+async def test_corrupt_compressed_bytes_cut_the_body_there(encoding: str) -> None:
+    good = BOMBS[encoding](b'{"detail": "Access denied"}' * 1000)
+    raw, truncated = await read_error_body(_response(good[:40] + b"\xff" * 64, encoding))
+    assert truncated
+    assert len(raw) < 27 * 1000
+
+
+def test_without_brotli_br_is_neither_asked_for_nor_decoded() -> None:
+    code = (
+        "import sys; sys.modules['brotli'] = None\n"
+        "from mcp_gateway_tools._bodies import ACCEPT_ENCODING, decoder_for\n"
+        "print(ACCEPT_ENCODING, decoder_for('br'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    assert out.stdout.strip() == "gzip, deflate None"
 
 
 async def test_an_encoding_we_did_not_ask_for_gives_no_body() -> None:

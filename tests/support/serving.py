@@ -15,6 +15,8 @@ from typing import Any
 
 import uvicorn
 
+from tests.support.timing import scaled
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -47,7 +49,7 @@ class ThreadedServer:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + scaled(10)
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("test server did not start")
@@ -63,7 +65,7 @@ class ThreadedServer:
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=scaled(10))
         self._server = None
         self._thread = None
 

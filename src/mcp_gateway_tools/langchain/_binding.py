@@ -87,20 +87,21 @@ def resolve_token(config: RunnableConfig) -> TokenInput | None:
     """The per-request token of this run, or None to let the core fall back.
 
     A value of another type is a ConfigurationError: a token is never made up from
-    ``str(obj)``, and a mistake never silently becomes another identity.
+    ``str(obj)``, and a mistake never silently becomes another identity. A plain
+    ``str`` comes back as a SecretStr, so the tool's own frames never hold it as text;
+    the caller's and LangChain's frames still do (they hold ``config`` and the run
+    context), which only the caller can change (docs/reliability.md §7).
     """
     runtime = graph_runtime()
-    if runtime is not None:
-        token = _from_context(runtime.context)
-        if token is not None:
-            return token
-    configurable = config.get("configurable") or {}
-    token = _token_value(configurable.get(TOKEN_KEY))
-    if isinstance(token, str):
-        _warn_plain_configurable_token()
+    token = _from_context(runtime.context) if runtime is not None else None
+    if token is None:
+        configurable = config.get("configurable") or {}
+        token = _token_value(configurable.get(TOKEN_KEY))
+        if isinstance(token, str):
+            _warn_plain_configurable_token()
     if token is None and runtime is not None:
         token = _from_server_user(runtime)
-    return token
+    return SecretStr(token) if isinstance(token, str) else token
 
 
 @functools.cache
@@ -108,12 +109,14 @@ def _warn_plain_configurable_token() -> None:
     """Say once per process that a plain-str configurable token reaches trace metadata.
 
     langchain-core copies str values of ``configurable`` into run metadata, which
-    tracers (LangSmith) record; a SecretStr there, or the run context, is not copied.
+    tracers (LangSmith) record, and LangChain's frames hold it, which error trackers
+    that record frame locals store when a tool raises; a SecretStr is neither.
     """
     logger.warning(
         "config['configurable']['user_token'] is a plain str: langchain-core copies it into "
-        "run metadata that tracers record. Pass pydantic.SecretStr(token) there, or use "
-        "create_agent(..., context_schema=...) with context={'user_token': ...}."
+        "run metadata that tracers record, and LangChain's frames hold it (error trackers "
+        "that record frame locals store it when an exception passes them). Pass "
+        "pydantic.SecretStr(token), or use user_token(token) around the run."
     )
 
 

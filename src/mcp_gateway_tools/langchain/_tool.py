@@ -158,6 +158,9 @@ class GatewayTool(BaseTool):
         if (invalid := self._invalid(arguments)) is not None:
             return self._render(Failure(invalid), _call_id(args))
         emitter = Emitter(config, self.authorization_callback)
+        context = self._context(arguments, config)
+        app_user = resolve_app_user(config)
+        del config  # may hold a plain-str token: no frame of ours keeps it (tracebacks)
 
         async def perform(step: Step) -> Any:
             if isinstance(step, Call):
@@ -170,8 +173,8 @@ class GatewayTool(BaseTool):
                 return await ask_app(step.handler, step.request)
             return await self._apause(step, emitter)
 
-        with app_user_scope(resolve_app_user(config)):
-            outcome = await adrive(tool_flow(self._context(arguments, config)), perform)
+        with app_user_scope(app_user):
+            outcome = await adrive(tool_flow(context), perform)
         return self._render(outcome, _call_id(args))
 
     def _run(self, *args: Any, **arguments: Any) -> Output:
@@ -183,6 +186,9 @@ class GatewayTool(BaseTool):
         if (invalid := self._invalid(arguments)) is not None:
             return self._render(Failure(invalid), _call_id(args))
         emitter = Emitter(config, self.authorization_callback)
+        context = self._context(arguments, config)
+        app_user = resolve_app_user(config)
+        del config  # as in _arun
 
         def perform(step: Step) -> Any:
             if isinstance(step, Call):
@@ -193,8 +199,8 @@ class GatewayTool(BaseTool):
                 return run_sync(ask_app(step.handler, step.request))
             return self._pause(step, emitter)
 
-        with app_user_scope(resolve_app_user(config)):
-            outcome = drive(tool_flow(self._context(arguments, config)), perform)
+        with app_user_scope(app_user):
+            outcome = drive(tool_flow(context), perform)
         return self._render(outcome, _call_id(args))
 
     # -- the steps -------------------------------------------------------------------
