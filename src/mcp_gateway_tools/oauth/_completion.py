@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .._errors import AuthorizationDenied, InvalidAuthorizationState
 from .._untrusted import sanitize
-from ._exchange import token_request
+from ._exchange import guarded, token_request
 from ._records import Grant, Pending
 from ._runner import Completed  # loaded by the runner first: no import cycle at load
 
@@ -83,7 +83,7 @@ async def _exchange(runner: OAuthRunner, pending: Pending, code: str) -> Complet
         "resource": pending.resource,
     }
     async with runner.http() as http:
-        token, expires = await runner._guarded(
+        token, expires = await guarded(
             pending.server,
             token_request(
                 http,

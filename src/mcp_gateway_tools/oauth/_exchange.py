@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -21,7 +22,7 @@ from mcp.client.auth.utils import should_use_client_metadata_url
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import BaseModel, ValidationError
 
-from .._errors import OAuthFlowError, TokenRequestFailed
+from .._errors import GatewayUnavailable, OAuthFlowError, TokenRequestFailed
 from .._untrusted import sanitize
 from ._config import OAuth, OAuthClient
 from ._discovery import Discovered
@@ -30,6 +31,7 @@ from ._records import ClientRecord
 __all__ = [
     "PKCEParameters",
     "authorization_link",
+    "guarded",
     "obtain_client",
     "revoke",
     "token_request",
@@ -37,6 +39,7 @@ __all__ = [
 
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def _parse(model: type[M], content: bytes) -> M | None:
@@ -211,3 +214,17 @@ async def revoke(
         _client_auth(client, data, headers)
         response = await http.post(endpoint, data=data, headers=headers)
         await response.aclose()
+
+
+async def guarded(server: str, work: Awaitable[T]) -> T:
+    """``work``, with a network failure raised as GatewayUnavailable (not chained:
+    the HTTP client's frames hold codes, verifiers and tokens)."""
+    failed: str | None = None
+    try:
+        return await work
+    except httpx2.HTTPError as exc:
+        failed = type(exc).__name__
+    raise GatewayUnavailable(
+        f"{server!r}: its authorization server could not be reached ({failed}).",
+        server=server,
+    )

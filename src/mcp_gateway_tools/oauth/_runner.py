@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import ssl
 import weakref
 from collections.abc import Awaitable, Callable
@@ -22,7 +21,7 @@ from typing import TypeVar
 import httpx2
 from key_value.aio.protocols import AsyncKeyValue
 from key_value.aio.stores.memory import MemoryStore
-from mcp.client.auth.utils import get_client_metadata_scopes, union_scopes
+from mcp.client.auth.utils import union_scopes
 from mcp.shared.auth_utils import check_resource_allowed, resource_url_from_server_url
 from pydantic import SecretStr
 
@@ -39,9 +38,10 @@ from .._errors import (
 )
 from .._tokens import Credential, fingerprint
 from ._config import OAuth, OAuthClient
-from ._discovery import Challenge, Discovered, DiscoveryCache, discover, probe
-from ._exchange import PKCEParameters, authorization_link, obtain_client, revoke, token_request
-from ._records import Grant, Pending, Records
+from ._discovery import Challenge
+from ._exchange import guarded, revoke, token_request
+from ._links import LinkIssuer
+from ._records import Grant, Records
 
 __all__ = ["Completed", "OAuthRunner"]
 
@@ -74,7 +74,7 @@ class OAuthRunner:
         self.records = Records(store)
         self._verify = verify
         self._timeout = timeout
-        self._discovered = DiscoveryCache()
+        self.links = LinkIssuer(config, self.records, self.http)
         self._locks: weakref.WeakValueDictionary[tuple[int, str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -184,7 +184,7 @@ class OAuthRunner:
         failed: TokenRequestFailed | None = None
         async with self.http() as http:
             try:
-                token, expires = await self._guarded(
+                token, expires = await guarded(
                     server,
                     token_request(
                         http,
@@ -231,41 +231,6 @@ class OAuthRunner:
             user, server, endpoint, oauth, challenge=challenge, scope=scope
         )
 
-    # -- links ------------------------------------------------------------------------
-
-    async def _discovered_for(
-        self,
-        http: httpx2.AsyncClient,
-        server: str,
-        endpoint: str,
-        challenge: Challenge | None,
-        probe_headers: Callable[[], Awaitable[dict[str, str]]] | None,
-    ) -> tuple[Discovered, Challenge]:
-        if challenge is None:
-            cached = self._discovered.get(endpoint)
-            if cached is not None:
-                # Keep the challenge's scope: a later link asks for what the server asked.
-                return cached, Challenge(None, cached.challenge_scope)
-            headers = await probe_headers() if probe_headers is not None else {}
-            challenge = await probe(http, endpoint, headers)
-        found = await discover(http, endpoint, challenge, server)
-        found = replace(found, challenge_scope=challenge.scope)
-        self._discovered.put(endpoint, found)
-        return found, challenge
-
-    async def _guarded(self, server: str, work: Awaitable[T]) -> T:
-        """``work``, with a network failure raised as GatewayUnavailable (not chained:
-        the HTTP client's frames hold codes, verifiers and tokens)."""
-        failed: str | None = None
-        try:
-            return await work
-        except httpx2.HTTPError as exc:
-            failed = type(exc).__name__
-        raise GatewayUnavailable(
-            f"{server!r}: its authorization server could not be reached ({failed}).",
-            server=server,
-        )
-
     async def authorization_required(
         self,
         user: str,
@@ -277,90 +242,16 @@ class OAuthRunner:
         scope: str | None = None,
         probe_headers: Callable[[], Awaitable[dict[str, str]]] | None = None,
     ) -> AuthorizationRequired:
-        """The consent link for ``user`` on ``server`` (reused while it is live)."""
-        return await self._guarded(
+        """The consent link for ``user`` on ``server`` (see :mod:`._links`)."""
+        return await self.links.authorization_required(
+            user,
             server,
-            self._authorization_required(
-                user, server, endpoint, oauth, challenge, scope, probe_headers
-            ),
-        )
-
-    async def _authorization_required(
-        self,
-        user: str,
-        server: str,
-        endpoint: str,
-        oauth: OAuth,
-        challenge: Challenge | None,
-        scope: str | None,
-        probe_headers: Callable[[], Awaitable[dict[str, str]]] | None,
-    ) -> AuthorizationRequired:
-        async with self.http() as http:
-            found, challenge = await self._discovered_for(
-                http, server, endpoint, challenge, probe_headers
-            )
-            if scope is None:
-                scope = oauth.scope or get_client_metadata_scopes(
-                    challenge.scope,
-                    found.protected,
-                    found.metadata,
-                    ["authorization_code", "refresh_token"],
-                )
-            parts = (user, endpoint, scope or "")
-            state = await self.records.link_for(*parts)
-            link = await self.records.pending_link(state) if state else None
-            if link is None:
-                link = await self._new_link(http, user, server, endpoint, oauth, found, scope)
-        logger.info("oauth authorization required server=%s", server)
-        return AuthorizationRequired(
-            f"{server} needs the user's authorization (OAuth, run by this app).",
-            authorization_urls={server: link},
-            server_names={server: server},
-            server=server,
-            status=401,
-            origin=endpoint,
-        )
-
-    async def _new_link(
-        self,
-        http: httpx2.AsyncClient,
-        user: str,
-        server: str,
-        endpoint: str,
-        oauth: OAuth,
-        found: Discovered,
-        scope: str | None,
-    ) -> str:
-        redirect = self.config.redirect_uri
-        client_key = (found.issuer, redirect, self.config.client_name, oauth.client_id or "")
-        client = None if oauth.client_id else await self.records.get_client(*client_key)
-        if client is None:
-            client = await obtain_client(http, found, oauth, self.config, server)
-            if client.kind == "registered":
-                await self.records.put_client(client, *client_key)
-        state = secrets.token_urlsafe(32)
-        pkce = PKCEParameters.generate()
-        link = authorization_link(
-            found, client, redirect_uri=redirect, state=state, pkce=pkce, scope=scope
-        )
-        pending = Pending(
-            user=user,
-            server=server,
-            endpoint=endpoint,
-            resource=found.resource,
-            issuer=found.issuer,
-            token_endpoint=str(found.metadata.token_endpoint),
+            endpoint,
+            oauth,
+            challenge=challenge,
             scope=scope,
-            redirect_uri=redirect,
-            link=link,
-            client=client,
-            verifier=pkce.code_verifier,
-            iss_required=bool(found.metadata.authorization_response_iss_parameter_supported),
-            revocation_endpoint=_text(found.metadata.revocation_endpoint),
+            probe_headers=probe_headers,
         )
-        await self.records.put_pending(state, pending, self.config.state_ttl)
-        await self.records.remember_link(state, self.config.state_ttl, user, endpoint, scope or "")
-        return link
 
     async def complete(self, callback: str | dict[str, str], user: str) -> Completed:
         """Exchange the callback's code for the user's grant (see :mod:`._completion`)."""
@@ -381,7 +272,7 @@ class OAuthRunner:
             unreachable: GatewayUnavailable | None = None
             async with self.http() as http:
                 try:
-                    await self._guarded(
+                    await guarded(
                         server, revoke(http, grant.revocation_endpoint, grant.client, tokens)
                     )
                 except GatewayUnavailable as exc:
@@ -397,7 +288,3 @@ class OAuthRunner:
         """The fingerprint of the user's current access token (to close its sessions)."""
         grant = await self.records.get_grant(user, endpoint)
         return fingerprint(grant.access_token) if grant is not None else None
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
