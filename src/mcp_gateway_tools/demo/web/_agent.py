@@ -6,6 +6,12 @@
   ``on_approval_required="interrupt"`` (sending mail waits for Approve / Reject);
 - ``GatewayToolsMiddleware`` offers each request its user's tools;
 - ``AsyncSqliteSaver`` keeps every thread, so any worker sharing the file can resume.
+
+Two parties run OAuth here: the dev gateway holds each user's Mail grant (the app
+sends the user's gateway token), while ``calendar`` is a standard OAuth-protected MCP
+server for which this app is each user's OAuth client (``Server(..., oauth=OAuth())``,
+grants in an encrypted ``sqlite_token_store`` shared by the workers, the signed-in user
+bound as the app user per run).
 """
 
 from __future__ import annotations
@@ -19,14 +25,16 @@ from typing import Any
 from langchain.agents import create_agent
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from ... import Gateway
+from ... import Gateway, Server, app_user
 from ...langchain import GatewayToolkit, GatewayToolsMiddleware
+from ...oauth import EncryptedStore, OAuth, OAuthClient, sqlite_token_store
 from ._claims import ResumeClaims
+from ._events import APP_OAUTH
 from ._plan import scripted_web_model
 from ._runs import Conversations, UserContext
 from ._settings import Settings
 
-__all__ = ["SERVERS", "SYSTEM_PROMPT", "conversations"]
+__all__ = ["SERVERS", "SYSTEM_PROMPT", "app_gateway", "conversations", "grant_store"]
 
 log = logging.getLogger("mcp_gateway_tools.demo.web")
 
@@ -44,11 +52,26 @@ def _model(name: str | None) -> Any:
     return module.ChatOpenAI(model=name, temperature=0)
 
 
+def grant_store(settings: Settings) -> EncryptedStore:
+    """The app's OAuth grants (calendar): encrypted on disk, readable by every worker."""
+    return sqlite_token_store(settings.grants_dir, key=settings.grants_key)
+
+
+def app_gateway(settings: Settings, store: EncryptedStore) -> Gateway:
+    """Mail through the dev gateway (its OAuth); calendar with OAuth run by this app."""
+    return Gateway(
+        settings.gateway_url,
+        servers={name: Server(settings.calendar_url, oauth=OAuth()) for name in APP_OAUTH},
+        oauth=OAuthClient(redirect_uri=settings.redirect_uri, store=store, client_name="Web demo"),
+    )
+
+
 @contextlib.asynccontextmanager
 async def conversations(settings: Settings) -> AsyncIterator[Conversations]:
     """Everything one worker needs, opened for its lifetime."""
     async with (
-        Gateway(settings.gateway_url) as gateway,
+        grant_store(settings) as store,
+        app_gateway(settings, store) as gateway,
         AsyncSqliteSaver.from_conn_string(settings.db_path) as saver,
     ):
         await saver.setup()
@@ -69,8 +92,9 @@ async def conversations(settings: Settings) -> AsyncIterator[Conversations]:
         )
         # Listing once as any user who can makes the real tools known to everyone: a
         # user who has not consented is offered list_messages, and calling it asks.
-        for token in settings.tokens.values():
-            await toolkit.atools_for(token)
+        for user, token in settings.tokens.items():
+            with app_user(user):
+                await toolkit.atools_for(token)
         runs = Conversations(
             agent, gateway, settings.tokens, ResumeClaims(settings.db_path, settings.worker)
         )

@@ -2,7 +2,9 @@
 
 Routes: ``GET /`` (the page), ``/static/*`` (its JS and CSS, served from the package:
 no CDN, no build step), ``GET /api/me``, ``POST /api/login`` / ``/api/logout``,
-``POST /api/chat``, ``POST /api/decision`` and ``GET /api/events`` (SSE). The page
+``POST /api/chat``, ``POST /api/decision``, ``GET /api/events`` (SSE) and ``GET
+/oauth/callback`` (the library's ``callback_app``: where the calendar's authorization
+server sends the user back, for the user of the session cookie). The page
 only ever holds the app's own signed, HttpOnly session cookie: gateway tokens stay in
 this process. POSTs must be JSON (a cross-site form cannot send that without CORS), and
 a strict Content-Security-Policy allows nothing but this origin.
@@ -23,6 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...oauth import callback_app
 from ._runs import Conversations, Refused
 from ._session import COOKIE, MAX_AGE, read_session, sign_session
 from ._settings import USERS, Settings
@@ -162,8 +165,12 @@ def build_app(settings: Settings, conversations: Callable[[], Conversations]) ->
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 
+    async def oauth_callback(request: Request) -> Response:
+        return await callback_app(conversations().gateway, user_of)(request)
+
     routes = [
         Route("/", index),
+        Route("/oauth/callback", oauth_callback),
         Route("/api/me", me),
         Route("/api/login", login, methods=["POST"]),
         Route("/api/logout", logout, methods=["POST"]),

@@ -15,7 +15,11 @@ from urllib.parse import urlsplit
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langgraph.types import Interrupt
 
-__all__ = ["from_message", "from_stream_event", "pending", "snapshot_events"]
+__all__ = ["APP_OAUTH", "from_message", "from_stream_event", "pending", "snapshot_events"]
+
+APP_OAUTH = frozenset({"calendar"})
+"""Servers whose OAuth this app runs (the others': the gateway's). A link's card says
+which party asks: "authorized by this app" or "authorized at the gateway"."""
 
 Event = dict[str, Any]
 _TEXT_LIMIT = 4000
@@ -63,6 +67,12 @@ def _http_link(url: object) -> bool:
     return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def _display_name(server: str, names: Mapping[str, str]) -> str:
+    """The gateway's name for a server; an alias alone (app-run servers) is titled."""
+    name = names.get(server)
+    return name if name and name != server else server.title()
+
+
 def pending(interrupts: Iterable[Interrupt]) -> list[Event]:
     """A Connect card per consent the run waits on, an Approve / Reject card per approval."""
     events: list[Event] = []
@@ -71,7 +81,12 @@ def pending(interrupts: Iterable[Interrupt]) -> list[Event]:
         if value.get("type") == "authorization_required":
             names = value.get("server_names", {})
             links = [
-                {"server": server, "name": names.get(server, server), "url": url}
+                {
+                    "server": server,
+                    "name": _display_name(server, names),
+                    "url": url,
+                    "authorized_by": "app" if server in APP_OAUTH else "gateway",
+                }
                 for server, url in value.get("authorization_urls", {}).items()
                 if _http_link(url)
             ]

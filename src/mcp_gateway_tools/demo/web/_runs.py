@@ -23,7 +23,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 
-from ... import Gateway, GatewayError
+from ... import Gateway, GatewayError, app_user
 from ...langchain import authorization_interrupts, resume_command_when_authorized
 from ._claims import ResumeClaims
 from ._events import Event, from_stream_event, pending, snapshot_events
@@ -35,12 +35,14 @@ log = logging.getLogger("mcp_gateway_tools.demo.web")
 
 @dataclass
 class UserContext:
-    """The run context: whose token the gateway tools send. Never checkpointed."""
+    """The run context: whose gateway token the tools send (mail), and who the app
+    user is (calendar, whose OAuth this app runs). Never checkpointed."""
 
     user_token: str
+    app_user: str
 
     def __repr__(self) -> str:
-        return "UserContext(user_token=<hidden>)"
+        return f"UserContext(user_token=<hidden>, app_user={self.app_user!r})"
 
 
 class Refused(Exception):
@@ -132,7 +134,7 @@ class Conversations:
         return {"configurable": {"thread_id": f"webapp:{user}"}}
 
     def _context(self, user: str) -> UserContext:
-        return UserContext(user_token=self._tokens[user])
+        return UserContext(user_token=self._tokens[user], app_user=user)
 
     def busy(self, user: str) -> bool:
         return user in self._runs
@@ -225,11 +227,12 @@ class Conversations:
         config, context = self._config(user), self._context(user)
         self.hub.publish(user, {"type": "busy"})
         try:
-            async for event in self.agent.astream_events(
-                inputs, config, context=context, version="v2"
-            ):
-                for shown in from_stream_event(event):
-                    self.hub.publish(user, shown)
+            with app_user(user):  # the middleware lists calendar as this app user too
+                async for event in self.agent.astream_events(
+                    inputs, config, context=context, version="v2"
+                ):
+                    for shown in from_stream_event(event):
+                        self.hub.publish(user, shown)
             state = await self.agent.aget_state(config)
             for shown in pending(state.interrupts):
                 self.hub.publish(user, shown)

@@ -3,8 +3,11 @@
 With one worker everything runs in this process on one event loop. With ``--workers
 N`` this process runs the dev gateway and starts N worker processes, each serving the
 app on its own port (``--port``, ``--port``+1, ... or free ports) and sharing the
-SQLite checkpointer and the session secret: a page may move between workers, and a
-pause written by one is resumed by another. Workers get their settings (tokens,
+SQLite checkpointer, the session secret and the encrypted OAuth grant store: a page may
+move between workers, and a pause written by one is resumed by another. The dev
+gateway runs ``mcp_oauth_config()``: Mail's OAuth is the gateway's, Calendar is a
+standard OAuth-protected server whose OAuth this app runs (each worker's callback is
+``/oauth/callback`` on its own port). Workers get their settings (tokens,
 secret) on stdin and their listening socket as an inherited file descriptor.
 """
 
@@ -15,6 +18,7 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
 import socket
 import sys
 import tempfile
@@ -26,8 +30,10 @@ from typing import TextIO
 import httpx2
 import uvicorn
 
-from ...devgateway import DevGateway
+from ... import AuthorizationRequired, app_user
+from ...devgateway import DevGateway, mcp_oauth_config
 from ...devgateway._serving import EmbeddedServer, bind_loopback
+from ...oauth import generate_key
 from ._settings import USERS, Settings
 
 __all__ = ["run_web_demo", "serve_worker"]
@@ -36,22 +42,38 @@ log = logging.getLogger("mcp_gateway_tools.demo.web")
 HOST = "127.0.0.1"
 
 
-async def prepare_grants(dev: DevGateway) -> None:
-    """The story's starting point: Alice connected Mail and Calendar, Bob only Calendar."""
-    for user, server in (("alice", "mail"), ("alice", "calendar"), ("bob", "calendar")):
-        await dev.aconsent(user, server)
+async def prepare_grants(dev: DevGateway, settings: Settings) -> None:
+    """The story's starting point: Alice connected Mail (at the gateway) and Calendar
+    (through this app: her browser's sign-in and approval played by the dev gateway)."""
+    from ._agent import app_gateway, grant_store
+
+    await dev.aconsent("alice", "mail")
+    async with grant_store(settings) as store, app_gateway(settings, store) as gateway:
+        with app_user("alice"):
+            try:
+                await gateway.list_tools("calendar")
+                return
+            except AuthorizationRequired as needed:
+                link = needed.authorization_urls["calendar"]
+        browser = await dev.abrowser_consent(link, "alice", follow_callback=False)
+        assert browser.callback_url is not None  # follow_callback=False: it is given back
+        await gateway.complete_authorization(browser.callback_url, user="alice")
 
 
 def _settings(
-    dev: DevGateway, secret: bytes, db_path: str, model: str | None, worker: str
+    dev: DevGateway, run: dict[str, str], model: str | None, worker: str, sock: socket.socket
 ) -> Settings:
     return Settings(
         gateway_url=dev.base_url,
         tokens={u: dev.tokens.user(u) for u in USERS},
-        secret=secret,
-        db_path=db_path,
+        secret=bytes.fromhex(run["secret"]),
+        db_path=run["db_path"],
         model=model,
         worker=worker,
+        calendar_url=dev.oauth_server_url("calendar"),
+        redirect_uri=f"{_url(sock)}oauth/callback",
+        grants_dir=run["grants_dir"],
+        grants_key=run["grants_key"],
     )
 
 
@@ -141,19 +163,27 @@ async def _main(
     port: int, workers: int, model: str | None, db: str | None, log_level: str, out: TextIO
 ) -> None:
     sockets = _ports(port, workers)
-    secret = secrets.token_bytes(32)  # one per demo run: every worker of the run shares it
     with _database(db) as db_path:
-        async with DevGateway() as dev:
-            await prepare_grants(dev)
+        # One per demo run, shared by its workers: the session secret and the key of the
+        # OAuth grant store (a new key makes the previous run's grants unreadable).
+        run = {
+            "secret": secrets.token_bytes(32).hex(),
+            "db_path": db_path,
+            "grants_dir": str(Path(db_path).parent / "oauth-grants"),
+            "grants_key": generate_key(),
+        }
+        shutil.rmtree(run["grants_dir"], ignore_errors=True)  # an old run's: unreadable now
+        async with DevGateway(mcp_oauth_config()) as dev:
+            await prepare_grants(dev, _settings(dev, run, model, "1", sockets[0]))
             label = f"model {model} (OpenAI)" if model else "scripted model (offline, no LLM)"
             print(f"Web demo ({label}), dev gateway at {dev.base_url}", file=out)
             if workers == 1:
                 print(f"Open {_url(sockets[0])}", file=out, flush=True)
-                settings = _settings(dev, secret, db_path, model, "1")
+                settings = _settings(dev, run, model, "1", sockets[0])
                 await serve_worker(settings, sockets[0], log_level)
                 return
             children = [
-                await _spawn(_settings(dev, secret, db_path, model, str(i + 1)), sock, log_level)
+                await _spawn(_settings(dev, run, model, str(i + 1), sock), sock, log_level)
                 for i, sock in enumerate(sockets)
             ]
             urls = [_url(sock) for sock in sockets]

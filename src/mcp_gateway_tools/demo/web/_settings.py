@@ -1,8 +1,8 @@
 """What one web-demo worker is told at start: where the gateway is, whose tokens, secrets.
 
 A worker process receives these on stdin as JSON (never on its command line or in its
-environment, where other tools may show them). The reprs never show a token or the
-session secret.
+environment, where other tools may show them). The reprs never show a token, the
+session secret or the OAuth store's key.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ class Settings:
     db_path: str  # the SQLite checkpointer (and resume claims), shared by the workers
     model: str | None = None  # a real model's name, or None for the scripted one
     worker: str = "1"
+    calendar_url: str = ""  # the OAuth-protected calendar server the app runs OAuth for
+    redirect_uri: str = ""  # this worker's OAuth callback (its own port)
+    grants_dir: str = ""  # the encrypted OAuth token store (SQLite), shared by the workers
+    grants_key: str = field(default="", repr=False)  # its Fernet key, made per demo run
 
     def to_json(self) -> str:
         return json.dumps(
@@ -35,6 +39,10 @@ class Settings:
                 "db_path": self.db_path,
                 "model": self.model,
                 "worker": self.worker,
+                "calendar_url": self.calendar_url,
+                "redirect_uri": self.redirect_uri,
+                "grants_dir": self.grants_dir,
+                "grants_key": self.grants_key,
             }
         )
 
@@ -48,4 +56,8 @@ class Settings:
             db_path=str(raw["db_path"]),
             model=raw.get("model"),
             worker=str(raw.get("worker", "1")),
+            calendar_url=str(raw.get("calendar_url", "")),
+            redirect_uri=str(raw.get("redirect_uri", "")),
+            grants_dir=str(raw.get("grants_dir", "")),
+            grants_key=str(raw.get("grants_key", "")),
         )

@@ -48,6 +48,10 @@ function authorizationCard(event) {
     a.rel = "noopener noreferrer";
     a.textContent = `Connect ${link.name}`;
     actions.appendChild(a);
+    const who = document.createElement("span");
+    who.className = `badge muted by-${link.authorized_by === "app" ? "app" : "gateway"}`;
+    who.textContent = link.authorized_by === "app" ? "authorized by this app" : "authorized at the gateway";
+    actions.appendChild(who);
   }
   const later = document.createElement("button");
   later.type = "button";
