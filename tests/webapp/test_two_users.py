@@ -255,6 +255,36 @@ def test_a_consent_started_on_one_worker_resumes_on_the_other(
     assert "worker 1 resumes" not in logs
 
 
+def test_an_app_run_consent_issued_on_one_worker_resumes_the_run_on_the_other(
+    web_demo_two_workers: WebDemo, browser: Any
+) -> None:
+    first, second = web_demo_two_workers.urls
+    context = browser.new_context()
+    bob = sign_in(context, first, "bob")
+    say(bob, "what is on my calendar?")
+    connect = bob.locator("li.card.authorization:not(.done) a.connect")
+    connect.wait_for(timeout=WAIT)
+    with context.expect_page() as opened:
+        connect.click()  # the consent starts from worker 1's page
+    signin = opened.value
+    signin.wait_for_selector("#password", timeout=WAIT)
+
+    bob.goto(second)  # his page moves to worker 2, which now waits for the consent
+    bob.wait_for_selector("#chat:not([hidden])")
+    bob.locator("li.card.authorization:not(.done) a.connect").wait_for(timeout=WAIT)
+    signin.fill("#password", default_config().users["bob"].tokens[0])
+    signin.click("#sign-in")
+    signin.click("#approve", timeout=WAIT)
+    # The link (kept in the shared store) may be either worker's: so is the callback.
+    callbacks = "|".join(re.escape(f"{u}oauth/callback") for u in (first, second))
+    signin.wait_for_url(re.compile(f"^(?:{callbacks})"), timeout=WAIT)
+    assert "You can close this window" in signin.inner_text("body")
+    # The grant is in the shared encrypted store; worker 2's wait sees it.
+    assert "Calendar of bob@example.com" in answer(bob, "Calendar of bob@example.com")
+    context.close()
+    assert "worker 2 resumes user=bob after consent" in web_demo_two_workers.logs()
+
+
 def test_the_api_answers_only_its_own_signed_session_and_json(web_demo: WebDemo) -> None:
     import httpx2
 
