@@ -19,11 +19,12 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import socket
 import sys
 import tempfile
 from asyncio.subprocess import PIPE, Process
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -93,11 +94,21 @@ def _url(sock: socket.socket) -> str:
     return f"http://{HOST}:{sock.getsockname()[1]}/"
 
 
+def _stop_on_signals(stop: Callable[[], None]) -> None:
+    """Ctrl-C and SIGTERM stop the servers gracefully: asyncio.run's own Ctrl-C handler
+    would cancel them mid-lifespan, and uvicorn logs each cancellation as a traceback."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop)
+
+
 async def serve_worker(settings: Settings, sock: socket.socket, log_level: str) -> None:
-    """Serve the app on ``sock`` until cancelled (one worker)."""
+    """Serve the app on ``sock`` until Ctrl-C, SIGTERM or cancellation (one worker)."""
     from ._worker import worker_app
 
     server = _uvicorn(worker_app(settings), log_level)
+    _stop_on_signals(server.request_stop)
     try:
         await server.serve(sockets=[sock])
     finally:
@@ -146,11 +157,16 @@ async def _ready(urls: list[str], children: list[Process], timeout: float = 120.
 
 
 async def _supervise(children: list[Process]) -> None:
-    """Wait until any worker exits (or we are cancelled), then stop them all."""
+    """Wait until any worker exits, Ctrl-C or SIGTERM (or we are cancelled), then stop
+    them all."""
+    stopped = asyncio.Event()
+    _stop_on_signals(stopped.set)
     waits = [asyncio.create_task(c.wait()) for c in children]
+    stopping = asyncio.create_task(stopped.wait())
     try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([*waits, stopping], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stopping.cancel()
         for child in children:
             if child.returncode is None:
                 child.terminate()
