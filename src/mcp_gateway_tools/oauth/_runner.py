@@ -27,7 +27,6 @@ from pydantic import SecretStr
 
 from .._app_user import require_app_user
 from .._errors import (
-    AuthorizationRequired,
     GatewayError,
     GatewayUnavailable,
     InsufficientScope,
@@ -114,7 +113,7 @@ class OAuthRunner:
         while True:
             grant = await self._usable_grant(user, server, endpoint, force_refresh=False)
             if grant is None:
-                raise await self.authorization_required(
+                raise await self.links.authorization_required(
                     user, server, endpoint, oauth, probe_headers=probe_headers
                 )
             failure: GatewayError | None = None
@@ -137,7 +136,7 @@ class OAuthRunner:
                 getattr(failure, "scope", None),
                 getattr(failure, "authorization_uri", None),
             )
-            raise await self.authorization_required(
+            raise await self.links.authorization_required(
                 user, server, endpoint, oauth, challenge=challenge, probe_headers=probe_headers
             )
 
@@ -227,30 +226,8 @@ class OAuthRunner:
             return refusal  # already granted and still refused: no authorization loop
         scope = union_scopes(grant.scope, refusal.scope)
         challenge = Challenge(refusal.resource_metadata_url, refusal.scope)
-        return await self.authorization_required(
-            user, server, endpoint, oauth, challenge=challenge, scope=scope
-        )
-
-    async def authorization_required(
-        self,
-        user: str,
-        server: str,
-        endpoint: str,
-        oauth: OAuth,
-        *,
-        challenge: Challenge | None = None,
-        scope: str | None = None,
-        probe_headers: Callable[[], Awaitable[dict[str, str]]] | None = None,
-    ) -> AuthorizationRequired:
-        """The consent link for ``user`` on ``server`` (see :mod:`._links`)."""
         return await self.links.authorization_required(
-            user,
-            server,
-            endpoint,
-            oauth,
-            challenge=challenge,
-            scope=scope,
-            probe_headers=probe_headers,
+            user, server, endpoint, oauth, challenge=challenge, scope=scope
         )
 
     async def complete(self, callback: str | dict[str, str], user: str) -> Completed:
