@@ -47,17 +47,17 @@ def runner_for(
     config: OAuthClient | None, addressing: Addressing, verify: ssl.SSLContext, timeout: float
 ) -> OAuthRunner | None:
     """The Gateway's OAuth runner; a server opted in without one is a ConfigurationError."""
-    opted = [name for name in addressing.servers if addressing.oauth(name) is not None]
-    from .oauth._config import OAuthClient
-    from .oauth._runner import OAuthRunner
-
     if config is None:
+        opted = [name for name in addressing.servers if addressing.oauth(name) is not None]
         if opted:
             raise ConfigurationError(
                 f"servers {opted} use OAuth(...): give the Gateway "
                 "oauth=OAuthClient(redirect_uri=...) (where users come back after consent)."
             )
         return None
+    from .oauth._config import OAuthClient  # only a Gateway that runs OAuth loads it
+    from .oauth._runner import OAuthRunner
+
     if not isinstance(config, OAuthClient):
         raise ConfigurationError("Gateway(oauth=) must be an OAuthClient(...).")
     return OAuthRunner(config, verify=verify, timeout=timeout)

@@ -37,6 +37,18 @@ def test_the_core_imports_no_framework() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
+def test_a_gateway_without_oauth_loads_none_of_the_oauth_modules() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mcp_gateway_tools; mcp_gateway_tools.Gateway('http://127.0.0.1:1'); "
+        "bad = [m for m in sys.modules if m.startswith('mcp_gateway_tools.oauth')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
 def test_the_oauth_subpackage_exports_exactly_its_names() -> None:
     import types
 
