@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from ._auth import Authenticator, AuthError, Principal
+from ._auth import Authenticator, AuthError, Principal, listed
 from ._consent import ConsentManager, ProviderUnavailableError
 from ._middleware import (
     BodyLimitMiddleware,
@@ -65,9 +65,8 @@ class Target:
 
     def allows(self, principal: Principal) -> bool:
         if principal.kind == "account":
-            return "*" in self.accounts or principal.name in self.accounts
-        allowed = self.users
-        return "*" in allowed or principal.name in allowed or principal.identity in allowed
+            return listed(self.accounts, principal.name)
+        return listed(self.users, principal.name, principal.identity)
 
 
 class _McpEndpoint:

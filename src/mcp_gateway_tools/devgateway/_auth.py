@@ -25,7 +25,13 @@ from joserfc.jwk import ECKey, KeySet
 
 from ._config import GatewayConfig
 
-__all__ = ["AuthError", "Authenticator", "Principal", "TestIdp"]
+__all__ = ["AuthError", "Authenticator", "Principal", "TestIdp", "listed"]
+
+
+def listed(allowed: tuple[str, ...], *names: str) -> bool:
+    """Whether a config access list (``users``/``accounts``) admits any of ``names``
+    (a user's name or identity, an account's name); ``"*"`` admits everyone."""
+    return "*" in allowed or any(name in allowed for name in names)
 
 
 @dataclass(frozen=True)

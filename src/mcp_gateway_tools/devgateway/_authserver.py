@@ -33,6 +33,7 @@ from mcp.server.auth.provider import (
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
+from ._auth import listed
 from ._oauth import TokenInfo
 
 __all__ = ["DevAuthorizationServer", "Pending", "ProtectedResource"]
@@ -60,7 +61,7 @@ class ProtectedResource:
     users: tuple[str, ...] = ("*",)
 
     def allows(self, name: str, identity: str) -> bool:
-        return "*" in self.users or name in self.users or identity in self.users
+        return listed(self.users, name, identity)
 
 
 @dataclass
